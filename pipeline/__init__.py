@@ -1,0 +1,8 @@
+"""pipeline: build a folder of Markdown pages into a static HTML site."""
+
+__version__ = "0.1.0"
+
+from pipeline.errors import PipelineError  # noqa: E402
+from pipeline.sink import DirectSink, OutputSink, SinkStats  # noqa: E402
+
+__all__ = ["DirectSink", "OutputSink", "PipelineError", "SinkStats", "__version__"]
