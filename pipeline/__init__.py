@@ -3,6 +3,15 @@
 __version__ = "0.1.0"
 
 from pipeline.errors import PipelineError  # noqa: E402
+from pipeline.runner import BuildReport, PipelineRunner  # noqa: E402
 from pipeline.sink import DirectSink, OutputSink, SinkStats  # noqa: E402
 
-__all__ = ["DirectSink", "OutputSink", "PipelineError", "SinkStats", "__version__"]
+__all__ = [
+    "BuildReport",
+    "DirectSink",
+    "OutputSink",
+    "PipelineError",
+    "PipelineRunner",
+    "SinkStats",
+    "__version__",
+]

@@ -1,0 +1,114 @@
+"""Command line: ``python -m pipeline corpus ...`` and ``python -m pipeline build ...``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from pipeline import corpus
+from pipeline.errors import PipelineError
+from pipeline.runner import BuildReport, PipelineRunner
+from pipeline.sink import DirectSink
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+SHOWN = 10  # problems listed in the summary before "and N more"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    gen = commands.add_parser("corpus", help="generate a synthetic content folder")
+    gen.add_argument("out_dir", type=Path, metavar="OUT_DIR")
+    gen.add_argument("--pages", type=int, required=True, metavar="N")
+    gen.add_argument("--seed", type=int, default=0, metavar="S")
+
+    build = commands.add_parser("build", help="build a content folder into a site")
+    build.add_argument("content_dir", type=Path, metavar="CONTENT_DIR")
+    build.add_argument("--out", type=Path, required=True, metavar="SITE_DIR")
+    build.add_argument("--title", help="site title (default: the content folder's name)")
+    build.add_argument(
+        "--base-url",
+        default="http://localhost:8000/",
+        help="absolute URL of the site, for the feed and sitemap",
+    )
+    build.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help=f"list every problem, not only the first {SHOWN} of each kind",
+    )
+
+    args = parser.parse_args(argv)
+    if args.command == "corpus":
+        return _corpus(parser, args)
+    return _build(parser, args)
+
+
+def _corpus(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.pages < 1:
+        parser.error("--pages must be at least 1")
+    start = time.perf_counter()
+    summary = corpus.generate(args.out_dir, args.pages, seed=args.seed)
+    print(
+        f"wrote {summary.pages} pages and {summary.media} media files "
+        f"({summary.bytes / 1e6:.1f} MB) to {args.out_dir} in {time.perf_counter() - start:.1f} s"
+    )
+    return EXIT_OK
+
+
+def _build(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if not args.content_dir.is_dir():
+        parser.error(f"content folder {args.content_dir} does not exist or is not a folder")
+    if args.out.resolve() == args.content_dir.resolve():
+        parser.error("--out must not be the content folder itself")
+    try:
+        sink = DirectSink(args.out)
+    except PipelineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    runner = PipelineRunner(
+        args.content_dir, sink, title=args.title, base_url=args.base_url, progress=_Progress()
+    )
+    report = runner.run()
+    _print_summary(report, args.out, None if args.verbose else SHOWN)
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+class _Progress:
+    """A one-line progress counter on a terminal, once a build has run for a moment."""
+
+    def __init__(self, after: float = 1.0) -> None:
+        self.start = time.perf_counter()
+        self.after = after
+
+    def __call__(self, done: int, total: int) -> None:
+        if not sys.stderr.isatty() or time.perf_counter() - self.start < self.after:
+            return
+        end = "\n" if done == total else ""
+        print(f"\rrendering pages: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+
+def _print_summary(report: BuildReport, out: Path, shown: int | None) -> None:
+    rate = report.pages_built / report.elapsed if report.elapsed else 0.0
+    print(
+        f"built {report.pages_built} pages into {out} "
+        f"in {report.elapsed:.2f} s ({rate:.0f} pages/s)\n"
+        f"  {report.files_written} files, {report.bytes_written / 1e6:.2f} MB written; "
+        f"{report.media_files} media files copied; {report.drafts} drafts left out"
+    )
+    for heading, problems in (
+        ("pages failed", report.pages_failed),
+        ("references that do not resolve", report.unresolved),
+    ):
+        if not problems:
+            continue
+        print(f"{len(problems)} {heading}:")
+        for problem in problems[:shown]:
+            print(f"  {problem}")
+        if shown is not None and len(problems) > shown:
+            print(f"  ... and {len(problems) - shown} more (--verbose lists them all)")
+    if report.fatal:
+        print(f"error: {report.fatal}", file=sys.stderr)

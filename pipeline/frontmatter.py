@@ -1,0 +1,133 @@
+"""Front matter: the YAML block between ``---`` lines at the top of a page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from pipeline.errors import PipelineError
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_FENCE = re.compile(r"---[ \t]*\r?\n")
+_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
+_SLUG = re.compile(r"[^/\\\x00]+")
+KNOWN_KEYS = ("title", "date", "tags", "slug", "draft", "template", "summary")
+
+
+@dataclass(slots=True)
+class FrontMatter:
+    title: str | None = None
+    date: dt.datetime | None = None  # always timezone-aware UTC
+    tags: tuple[str, ...] = ()
+    slug: str | None = None
+    draft: bool = False
+    template: str = "page"
+    summary: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def split(text: str, path: str) -> tuple[FrontMatter, str]:
+    """Return the page's front matter and its Markdown body.
+
+    A page that does not start with ``---`` has no front matter and all of it is body.
+    """
+    opening = _FENCE.match(text)
+    if not opening:
+        return FrontMatter(), text
+    closing = _CLOSE.search(text, opening.end())
+    if not closing:
+        raise PipelineError(path, "front matter opened with '---' is never closed", line=1)
+    block = text[opening.end() : closing.start()]
+    body_start = closing.end()
+    if text.startswith("\r\n", body_start):
+        body_start += 2
+    elif text.startswith("\n", body_start):
+        body_start += 1
+    return _parse(block, path), text[body_start:]
+
+
+def _parse(block: str, path: str) -> FrontMatter:
+    try:
+        data = yaml.load(block, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1  # +1 for 1-based, +1 for the '---'
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise PipelineError(path, f"malformed front matter: {problem}", line=line) from None
+    if data is None:
+        return FrontMatter()
+    if not isinstance(data, dict):
+        raise PipelineError(path, "front matter must be a mapping of keys to values", line=2)
+
+    def fail(key: str, message: str) -> PipelineError:
+        return PipelineError(path, f"front matter '{key}': {message}", line=_key_line(block, key))
+
+    meta = FrontMatter(extra={str(k): v for k, v in data.items() if k not in KNOWN_KEYS})
+    if "title" in data:
+        meta.title = _text(data["title"], "title", fail)
+    if "summary" in data:
+        meta.summary = _text(data["summary"], "summary", fail)
+    if "date" in data:
+        meta.date = _date(data["date"], fail)
+    if "tags" in data:
+        meta.tags = _tags(data["tags"], fail)
+    if "slug" in data:
+        slug = _text(data["slug"], "slug", fail)
+        if not _SLUG.fullmatch(slug) or slug.startswith("."):
+            raise fail("slug", f"{slug!r} must be one file name (no '/', no leading '.')")
+        meta.slug = slug
+    if "draft" in data:
+        if not isinstance(data["draft"], bool):
+            raise fail("draft", f"expected true or false, got {data['draft']!r}")
+        meta.draft = data["draft"]
+    if "template" in data:
+        template = _text(data["template"], "template", fail)
+        if not _SLUG.fullmatch(template) or template.startswith("."):
+            raise fail("template", f"{template!r} is not a template name")
+        meta.template = template
+    return meta
+
+
+def _text(value: Any, key: str, fail) -> str:
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise fail(key, f"expected text, got {type(value).__name__}")
+
+
+def _date(value: Any, fail) -> dt.datetime:
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise fail("date", f"{value!r} is not an ISO date such as 2024-05-31") from None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    raise fail("date", f"expected a date, got {type(value).__name__}")
+
+
+def _tags(value: Any, fail) -> tuple[str, ...]:
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise fail("tags", f"expected a list, got {type(value).__name__}")
+    tags = []
+    for item in items:
+        tag = _text(item, "tags", fail).strip()
+        if not tag:
+            raise fail("tags", "empty tag")
+        if tag not in tags:
+            tags.append(tag)
+    return tuple(tags)
+
+
+def _key_line(block: str, key: str) -> int:
+    """The 1-based file line of ``key:`` in the block (the block starts on line 2)."""
+    match = re.search(rf"^{re.escape(key)}\s*:", block, re.MULTILINE)
+    return 2 + block.count("\n", 0, match.start()) if match else 1

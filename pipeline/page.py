@@ -1,0 +1,42 @@
+"""Page: one value that the build enriches, from source text to rendered HTML."""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any
+
+PAGE_SUFFIXES = (".md", ".markdown")
+
+
+@dataclass(slots=True)
+class Page:
+    source: str  # path relative to the content folder, '/'-separated
+    body: str  # Markdown text after the front matter
+    title: str
+    date: dt.datetime | None
+    tags: tuple[str, ...]
+    template: str
+    out_path: str  # path of the HTML file relative to the site root
+    summary: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)  # front matter keys beyond the known ones
+    html: str = ""
+    toc: str = ""
+    toc_tokens: list[dict[str, Any]] = field(default_factory=list)
+
+
+def output_path(source: str, slug: str | None) -> str:
+    """``dir/name.md`` is written to ``dir/<slug or name>.html``.
+
+    Pages stay in their source folder so that relative links to media beside them
+    resolve unchanged in the site.
+    """
+    folder, name = posixpath.split(source)
+    stem = slug or posixpath.splitext(name)[0]
+    return posixpath.join(folder, stem + ".html")
+
+
+def default_title(source: str) -> str:
+    stem = posixpath.splitext(posixpath.basename(source))[0]
+    return stem.replace("-", " ").replace("_", " ").strip() or stem

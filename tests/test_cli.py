@@ -1,0 +1,73 @@
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.cli import main
+from tests.conftest import write
+
+
+def test_corpus_then_build_exits_0_with_a_summary(tmp_path, capsys):
+    assert main(["corpus", str(tmp_path / "c"), "--pages", "12", "--seed", "3"]) == 0
+    assert "wrote 12 pages" in capsys.readouterr().out
+    assert main(["build", str(tmp_path / "c"), "--out", str(tmp_path / "s")]) == 0
+    out = capsys.readouterr().out
+    assert "pages into" in out and "pages/s" in out and "files," in out
+    assert (tmp_path / "s/index.html").is_file()
+
+
+def test_build_exits_1_and_names_each_failed_page(tmp_path, capsys):
+    write(tmp_path / "c", "ok.md", "fine\n")
+    for i in range(12):
+        write(tmp_path / "c", f"bad{i:02}.md", b"")
+    assert main(["build", str(tmp_path / "c"), "--out", str(tmp_path / "s")]) == 1
+    out = capsys.readouterr().out
+    assert "12 pages failed:" in out
+    assert "bad00.md: empty file" in out
+    assert "and 2 more (--verbose lists them all)" in out
+    assert main(["build", str(tmp_path / "c"), "--out", str(tmp_path / "s"), "-v"]) == 1
+    assert "bad11.md: empty file" in capsys.readouterr().out
+
+
+def test_build_exits_1_when_the_output_folder_cannot_be_made(tmp_path, capsys):
+    write(tmp_path / "c", "ok.md", "fine\n")
+    write(tmp_path, "blocker", b"a file")
+    assert main(["build", str(tmp_path / "c"), "--out", str(tmp_path / "blocker/site")]) == 1
+    assert "blocker/site: cannot create output folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["build"],
+        ["build", "missing-folder", "--out", "s"],
+        ["corpus", "x", "--pages", "0"],
+        ["corpus", "x", "--pages", "many"],
+        ["frobnicate"],
+    ],
+)
+def test_usage_errors_exit_2(argv, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == 2
+
+
+def test_python_dash_m_entry_point(tmp_path):
+    write(tmp_path / "c", "ok.md", "fine\n")
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "build",
+            str(tmp_path / "c"),
+            "--out",
+            str(tmp_path / "s"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "built 1 pages" in run.stdout

@@ -1,0 +1,247 @@
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import markdown
+
+from pipeline import frontmatter, media
+from pipeline.errors import SinkWriteError
+from pipeline.markup import EXTENSIONS
+from pipeline.runner import PAGE_SIZE, PipelineRunner
+from pipeline.sink import DirectSink
+from tests.conftest import write
+
+BODY_START, BODY_END = '<div class="body">\n', "\n</div>\n</article>"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def build(content: Path, out: Path, **kwargs):
+    return PipelineRunner(content, DirectSink(out), **kwargs).run()
+
+
+def sources_of(corpus: Path) -> list[Path]:
+    return sorted(corpus.rglob("*.md"))
+
+
+def test_generated_corpus_builds_without_problems(built_site, corpus_dir):
+    _, report = built_site
+    drafts = sum(frontmatter.split(p.read_text(), p.name)[0].draft for p in sources_of(corpus_dir))
+    assert report.ok, report.pages_failed
+    assert report.unresolved == []
+    assert report.drafts == drafts > 0
+    assert report.pages_built == len(sources_of(corpus_dir)) - drafts
+    assert report.media_files > 0
+
+
+def test_every_page_body_equals_a_fresh_markdown_call(built_site, corpus_dir):
+    site, _ = built_site
+    checked = 0
+    for path in sources_of(corpus_dir):
+        source = path.relative_to(corpus_dir).as_posix()
+        meta, body = frontmatter.split(path.read_text(), source)
+        if meta.draft:
+            continue
+        out = site / Path(source).parent / f"{meta.slug or path.stem}.html"
+        page_html = out.read_text()
+        rendered = page_html[
+            page_html.index(BODY_START) + len(BODY_START) : page_html.rindex(BODY_END)
+        ]
+        assert rendered == markdown.markdown(body, extensions=list(EXTENSIONS)), source
+        checked += 1
+    assert checked > 50
+
+
+def test_every_internal_link_in_the_site_resolves(built_site):
+    site, _ = built_site
+    checked = 0
+    for path in site.rglob("*.html"):
+        rel = path.relative_to(site).as_posix()
+        for url in media.references(path.read_text()):
+            target = media.local_target(url, rel)
+            if target is None:
+                continue
+            assert (site / target).is_file(), f"{rel} links to missing {url}"
+            checked += 1
+    assert checked > 500
+
+
+def test_feed_and_sitemap_parse_as_xml(built_site):
+    site, report = built_site
+    feed = ET.parse(site / "feed.xml").getroot()
+    entries = feed.findall(f"{ATOM}entry")
+    assert 0 < len(entries) <= 20
+    assert all(e.findtext(f"{ATOM}title") for e in entries)
+    urls = ET.parse(site / "sitemap.xml").getroot()
+    assert len(urls) == report.pages_built + 1
+
+
+def test_index_is_paginated_and_lists_every_page_once(built_site):
+    site, report = built_site
+    index_pages = [site / "index.html", *sorted((site / "page").glob("*.html"))]
+    assert len(index_pages) == -(-report.pages_built // PAGE_SIZE)
+    listed = [
+        line
+        for p in index_pages
+        for line in p.read_text().splitlines()
+        if 'class="page-title"' in line
+    ]
+    assert len(listed) == len(set(listed)) == report.pages_built
+
+
+def test_page_without_front_matter_takes_title_from_heading_or_file_name(tmp_path):
+    write(tmp_path / "c", "with-heading.md", "Intro\n\n## The *Real* Title\n\ntext\n")
+    write(tmp_path / "c", "no_heading.md", "just text\n")
+    report = build(tmp_path / "c", tmp_path / "s")
+    assert report.ok
+    assert "<title>The Real Title · c</title>" in (tmp_path / "s/with-heading.html").read_text()
+    assert "<title>no heading · c</title>" in (tmp_path / "s/no_heading.html").read_text()
+
+
+def test_metadata_reaches_templates_escaped(tmp_path):
+    write(
+        tmp_path / "c", "x.md", '---\ntitle: "<script>alert(1)</script>"\ntags: ["a&b"]\n---\nhi\n'
+    )
+    assert build(tmp_path / "c", tmp_path / "s").ok
+    page = (tmp_path / "s/x.html").read_text()
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "a&amp;b" in page
+
+
+def test_drafts_are_left_out_everywhere(tmp_path):
+    write(tmp_path / "c", "draft.md", "---\ntitle: Secret\ndraft: true\n---\nhidden\n")
+    write(tmp_path / "c", "public.md", "---\ntitle: Public\n---\nshown\n")
+    report = build(tmp_path / "c", tmp_path / "s")
+    assert (report.pages_built, report.drafts) == (1, 1)
+    assert not (tmp_path / "s/draft.html").exists()
+    assert not any("Secret" in p.read_text() for p in (tmp_path / "s").rglob("*.*ml"))
+
+
+def test_media_is_copied_once_and_dangling_references_are_reported(tmp_path):
+    c = tmp_path / "c"
+    write(c, "docs/img/pic.png", b"\x89PNG fake")
+    write(
+        c, "docs/a.md", "![p](img/pic.png) [missing](nowhere.pdf) [src](b.md) [up](../../x.png)\n"
+    )
+    write(c, "docs/b.md", "![same](img/pic.png) [ext](https://example.com/x.png) [me](#top)\n")
+    write(c, "unused.png", b"not referenced")
+    report = build(c, tmp_path / "s")
+    assert (tmp_path / "s/docs/img/pic.png").read_bytes() == b"\x89PNG fake"
+    assert report.media_files == 1
+    assert not (tmp_path / "s/unused.png").exists()
+    problems = sorted(str(p) for p in report.unresolved)
+    assert problems == [
+        "docs/a.md: ../../x.png points outside the site",
+        "docs/a.md: b.md links to a Markdown source, not to its page",
+        "docs/a.md: nowhere.pdf does not resolve",
+    ]
+
+
+def test_bad_inputs_fail_alone_with_a_clear_reason(tmp_path):
+    c = tmp_path / "c"
+    write(c, "good.md", "---\ntitle: Good\ntags: [t]\n---\nfine\n")
+    write(c, "malformed.md", "---\ntitle: x\ntags: [a\n---\nbody\n")
+    write(c, "latin1.md", "caf\xe9\n".encode("latin-1"))
+    write(c, "binary.md", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")
+    write(c, "empty.md", b"")
+    write(c, "escape.md", "---\nslug: ../../outside\n---\nx\n")
+    write(c, "dup-a.md", "---\nslug: same\n---\na\n")
+    write(c, "dup-b.md", "---\nslug: same\n---\nb\n")
+    write(c, "unknown.md", "---\ntemplate: nonexistent\n---\nx\n")
+    write(c, "reserved.md", "---\nslug: index\n---\nx\n")
+    os.symlink(c / "vanished-target.md", c / "unreadable.md")
+    report = build(c, tmp_path / "site")
+    reasons = {p.path: p.message for p in report.pages_failed}
+    assert reasons == {
+        "binary.md": "binary file, not Markdown text",
+        "dup-b.md": "output path same.html is already taken by dup-a.md",
+        "empty.md": "empty file",
+        "escape.md": "line 2: front matter 'slug': '../../outside' must be one file name "
+        "(no '/', no leading '.')",
+        "latin1.md": "line 1: invalid UTF-8 at byte 3",
+        "malformed.md": "line 4: malformed front matter: did not find expected ',' or ']'",
+        "reserved.md": "output path index.html is reserved for the site; set a slug",
+        "unknown.md": "unknown template 'nonexistent.html'",
+        "unreadable.md": "cannot read: No such file or directory",
+    }
+    assert report.pages_built == 2  # good.md and dup-a.md
+    assert (tmp_path / "site/good.html").is_file() and (tmp_path / "site/tags/t.html").is_file()
+    assert not (tmp_path / "outside.html").exists()
+
+
+def test_template_syntax_error_names_the_template_and_line(tmp_path):
+    c = tmp_path / "c"
+    write(
+        c, "_templates/broken.html", "{% extends 'base.html' %}\n{% block main %}\n{{ page.title\n"
+    )
+    write(c, "uses-broken.md", "---\ntemplate: broken\n---\nx\n")
+    write(c, "fine.md", "fine\n")
+    report = build(c, tmp_path / "s")
+    [problem] = report.pages_failed
+    assert problem.path == "uses-broken.md"
+    assert "template syntax error in" in problem.message
+    assert "_templates/broken.html:3" in problem.message
+    assert (tmp_path / "s/fine.html").is_file()
+
+
+def test_user_templates_override_the_theme(tmp_path):
+    c = tmp_path / "c"
+    write(c, "_templates/page.html", "CUSTOM {{ page.title }}|{{ page.meta.author }}\n")
+    write(c, "x.md", "---\ntitle: T\nauthor: Ann\n---\nx\n")
+    assert build(c, tmp_path / "s").ok
+    assert (tmp_path / "s/x.html").read_text() == "CUSTOM T|Ann\n"
+
+
+class FailingSink(DirectSink):
+    """A DirectSink whose disk fills up after a number of files."""
+
+    def __init__(self, root, fail_after):
+        super().__init__(root)
+        self.left = fail_after
+
+    def write(self, relpath, data):
+        if self.left == 0:
+            raise SinkWriteError(relpath, "cannot write: No space left on device")
+        self.left -= 1
+        super().write(relpath, data)
+
+
+def test_write_error_stops_the_build_naming_the_file(corpus_dir, tmp_path):
+    report = PipelineRunner(corpus_dir, FailingSink(tmp_path, fail_after=5)).run()
+    assert report.fatal is not None
+    assert "No space left on device" in report.fatal and ".html" in report.fatal
+    assert not report.ok
+    assert report.files_written == 5
+    for path in tmp_path.rglob("*.html"):
+        assert path.read_text().rstrip().endswith("</html>")
+
+
+def test_unwritable_output_file_is_reported(tmp_path, monkeypatch):
+    # Root ignores permission bits, so inject the error the kernel would give.
+    real_open = open
+
+    def deny(path, *args, **kwargs):
+        if "locked" in os.fspath(path):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    write(tmp_path / "c", "locked.md", "x\n")
+    monkeypatch.setattr("builtins.open", deny)
+    report = build(tmp_path / "c", tmp_path / "s")
+    assert report.fatal == "cannot write the site: locked.html: cannot write: Permission denied"
+
+
+def test_builds_are_reproducible(corpus_dir, tmp_path):
+    build(corpus_dir, tmp_path / "one")
+    build(corpus_dir, tmp_path / "two")
+    one = {
+        p.relative_to(tmp_path / "one"): p.read_bytes()
+        for p in (tmp_path / "one").rglob("*")
+        if p.is_file()
+    }
+    two = {
+        p.relative_to(tmp_path / "two"): p.read_bytes()
+        for p in (tmp_path / "two").rglob("*")
+        if p.is_file()
+    }
+    assert one == two
