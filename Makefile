@@ -1,4 +1,5 @@
 # Every target installs what it needs into a local virtual environment first.
+SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -6,15 +7,25 @@ PAGES ?= 200
 SEED ?= 1
 CONTENT := build/content-$(PAGES)-$(SEED)
 
+# asv: one reference machine, described in results/$(MACHINE)/machine.json. asv reads
+# machine descriptions from $HOME, so it gets a HOME of its own under .asv/.
+MACHINE := reference
+ASV := HOME=$(CURDIR)/.asv/home $(VENV)/bin/asv
+ASV_MACHINE := .asv/home/.asv-machine.json
+# Exploratory runs (continuous, find, quick) save into this config's scratch results,
+# never into results/: asv overwrites saved results in those modes.
+SCRATCH_CONF := .asv/scratch.conf.json
+NPM_DIR := .asv/npm
+
 .DEFAULT_GOAL := help
-.PHONY: help site test lint clean
+.PHONY: help site test clean bench history publish preview compare dashboard
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
 $(CONTENT): | $(VENV)/.installed
@@ -26,10 +37,62 @@ site: $(VENV)/.installed $(CONTENT) ## build the default content (PAGES=200 gene
 	$(PY) -m pipeline build $(CONTENT) --out site --title "Pipeline demo"
 	@echo "open site/index.html, or serve it: $(PY) -m http.server -d site 8000"
 
-test: $(VENV)/.installed ## lint and run the tests
-	$(PY) -m ruff check pipeline tests
-	$(PY) -m ruff format --check pipeline tests
+test: $(VENV)/.installed chromium ## lint and run the tests
+	$(PY) -m ruff check pipeline tests benchmarks
+	$(PY) -m ruff format --check pipeline tests benchmarks
 	$(PY) -m pytest -q
 
-clean: ## remove generated content, the site and the virtual environment
-	rm -rf build site $(VENV)
+# The dashboard test drives Debian's chromium; install it where we may.
+.PHONY: chromium
+chromium:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "chromium is not installed and cannot be: the dashboard test will be skipped"
+
+$(ASV_MACHINE): results/$(MACHINE)/machine.json | $(VENV)/.installed
+	mkdir -p $(@D)
+	$(PY) -c 'import json, sys; m = json.load(open(sys.argv[1])); m.pop("version"); \
+	  json.dump({m["machine"]: m, "version": 1}, open(sys.argv[2], "w"), indent=4)' $< $@
+
+$(SCRATCH_CONF): asv.conf.json | $(VENV)/.installed
+	mkdir -p $(@D)
+	$(PY) -c 'import json, os, sys; from asv.util import load_json; \
+	  c = load_json("asv.conf.json", js_comments=True); here = os.getcwd(); \
+	  c.update(repo=here, benchmark_dir=f"{here}/benchmarks", env_dir=f"{here}/.asv/env", \
+	           results_dir=f"{here}/.asv/scratch-results", html_dir=f"{here}/.asv/scratch-html"); \
+	  json.dump(c, open(sys.argv[1], "w"), indent=4)' $@
+
+bench: $(ASV_MACHINE) ## benchmark the current commit into results/
+	$(ASV) run --machine $(MACHINE) --show-stderr HEAD^!
+
+history: $(ASV_MACHINE) ## benchmark every commit on main that changed pipeline/ and has no result yet
+	@git log --format=%H main -- pipeline pyproject.toml | while read -r hash; do \
+	  compgen -G "results/$(MACHINE)/$${hash:0:8}-*.json" >/dev/null || echo "$$hash"; \
+	done > .asv/missing.txt
+	@if [ -s .asv/missing.txt ]; then \
+	  echo "benchmarking $$(wc -l < .asv/missing.txt) commit(s) with no result"; \
+	  $(ASV) run --machine $(MACHINE) --show-stderr HASHFILE:.asv/missing.txt; \
+	else echo "every commit that changed pipeline/ has a result"; fi
+
+publish: $(ASV_MACHINE) ## build the dashboard into html/, with its scripts served locally (works offline)
+	$(ASV) publish
+	@test -d $(NPM_DIR)/node_modules/flot || npm install --silent --no-audit --no-fund \
+	  --ignore-scripts --prefix $(NPM_DIR) $$($(PY) benchmarks/tools/offline_dashboard.py --print-packages)
+	$(PY) benchmarks/tools/offline_dashboard.py html $(NPM_DIR)
+
+preview: ## serve the dashboard on http://127.0.0.1:8080/
+	$(PY) -m http.server --bind 127.0.0.1 --directory html 8080
+
+compare: $(ASV_MACHINE) $(SCRATCH_CONF) ## benchmark A and B side by side (scratch results): make compare A=rev B=rev [BENCH=regex]
+	@[ -n "$(A)" ] && [ -n "$(B)" ] || { echo "usage: make compare A=rev B=rev [BENCH=regex]"; exit 2; }
+	$(ASV) --config $(SCRATCH_CONF) continuous --machine $(MACHINE) --split \
+	  $(if $(BENCH),--bench '$(BENCH)') $(A) $(B)
+
+dashboard: ## publish the committed history, benchmark what is missing, publish again
+	$(MAKE) --no-print-directory publish
+	$(MAKE) --no-print-directory history
+	$(MAKE) --no-print-directory publish
+	@echo "dashboard in html/: make preview, then open http://127.0.0.1:8080/"
+
+clean: ## remove generated content, the site, the dashboard and the virtual environments
+	rm -rf build site html .asv $(VENV)

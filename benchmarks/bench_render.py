@@ -1,0 +1,88 @@
+"""Rendering one page: Markdown and templates, measured separately."""
+
+import tracemalloc
+
+from benchmarks import common
+
+
+class MarkdownRender:
+    """Python-Markdown converting one median-size generated page with the pipeline's converter."""
+
+    version = 1
+    timeout = 120
+    warmup_time = 0.5
+
+    def setup_cache(self):
+        return common.render_data()
+
+    def setup(self, data):
+        self.md = common.markdown_converter()
+        self.body = data["body"]
+
+    def time_markdown_page(self, data):
+        """Wall time per page; a rise means the Markdown stage got slower."""
+        self.md.reset()
+        self.md.convert(self.body)
+
+    def track_markdown_page_instructions(self, data):
+        """CPU instructions per page under valgrind: moves only when the work changes."""
+        return common.count_instructions("markdown_page", data["content"])
+
+    track_markdown_page_instructions.unit = "instructions"
+    track_markdown_page_instructions.timeout = 300
+
+
+class TemplateRender:
+    """The page template for one median-size page, Markdown done beforehand, encoded to bytes."""
+
+    version = 1
+    timeout = 120
+    warmup_time = 0.5
+
+    def setup_cache(self):
+        return common.render_data()
+
+    def setup(self, data):
+        self.render = common.page_template_renderer(data["body"])
+
+    def time_page_template(self, data):
+        """Wall time per page for templating and serialization."""
+        self.render()
+
+    def track_page_template_instructions(self, data):
+        """CPU instructions per page under valgrind."""
+        return common.count_instructions("template_page", data["content"])
+
+    track_page_template_instructions.unit = "instructions"
+    track_page_template_instructions.timeout = 300
+
+
+class PageMemory:
+    """Python memory a page's render (Markdown and template) needs at its peak."""
+
+    version = 1
+    timeout = 120
+
+    def setup_cache(self):
+        return common.render_data()
+
+    def setup(self, data):
+        self.md = common.markdown_converter()
+        self.render = common.page_template_renderer(data["body"])
+        self.body = data["body"]
+
+    def track_page_traced_peak(self, data):
+        """Peak bytes traced by tracemalloc while rendering one page, after a warm-up."""
+        self.md.reset()
+        self.md.convert(self.body)
+        self.render()
+        tracemalloc.start()
+        try:
+            self.md.reset()
+            self.md.convert(self.body)
+            self.render()
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    track_page_traced_peak.unit = "bytes"

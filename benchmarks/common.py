@@ -1,0 +1,146 @@
+"""Shared data and compatibility probes for the benchmark suite.
+
+asv runs today's benchmarks against every past commit, so nothing here may fail at
+import time on an old ``pipeline``: features are looked up inside ``setup`` through
+``require``, which raises NotImplementedError (asv's "skipped") when they are missing.
+Seeds and corpus sizes must not change, only be appended to: a change would make
+every commit's numbers incomparable with the ones already in results/.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import importlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+SEED = 0
+VALGRIND_SCRIPT = Path(__file__).with_name("tools") / "instructions_workload.py"
+# Sinks by benchmark parameter name: (module, class). Append new sinks; never rename.
+SINKS = {"direct": ("pipeline.sink", "DirectSink")}
+
+
+def require(module: str, *names: str) -> Any:
+    """The module (or its attribute ``names[-1]``); NotImplementedError if the commit lacks it."""
+    try:
+        found: Any = importlib.import_module(module)
+    except ImportError as exc:
+        raise NotImplementedError(f"{module} is not in this commit: {exc}") from None
+    for name in names:
+        if not hasattr(found, name):
+            raise NotImplementedError(f"{module} has no {name} in this commit")
+        found = getattr(found, name)
+    return found
+
+
+def make_corpus(folder: str | os.PathLike[str], pages: int, seed: int = SEED) -> str:
+    """Generate ``pages`` pages into ``folder`` with the pipeline's seeded generator."""
+    require("pipeline.corpus", "generate")(folder, pages, seed=seed)
+    return os.fspath(folder)
+
+
+def fresh_dir(prefix: str) -> str:
+    """A new empty folder for one sample's output.
+
+    Every timed sample writes into a folder of its own, and all of them are removed
+    together when the benchmark's process ends: deleting and recreating files in one
+    folder between samples would measure the kernel's inode scan, not our code.
+    """
+    return tempfile.mkdtemp(prefix=prefix, dir=_scratch_root())
+
+
+@functools.cache
+def _scratch_root() -> str:
+    root = tempfile.mkdtemp(prefix="pipeline-bench-")
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return root
+
+
+def sink_class(name: str) -> type:
+    module, cls = SINKS[name]
+    return require(module, cls)
+
+
+def build(content: str, out: str, sink: str = "direct") -> Any:
+    """One end-to-end build with the commit's runner; returns its BuildReport."""
+    runner = require("pipeline.runner", "PipelineRunner")
+    return runner(content, sink_class(sink)(out)).run()
+
+
+def render_data() -> dict[str, str]:
+    """setup_cache for per-page benchmarks: a small corpus and its median page's text."""
+    content = make_corpus(os.path.abspath("content"), 200)
+    return {"content": content, "body": median_page(content)}
+
+
+def median_page(content: str) -> str:
+    """The generated page whose size is the median, by path, for per-page benchmarks."""
+    pages = sorted(Path(content).rglob("*.md"))
+    by_size = sorted(pages, key=lambda p: (p.stat().st_size, p.as_posix()))
+    return by_size[len(by_size) // 2].read_text(encoding="utf-8")
+
+
+def count_instructions(workload: str, *args: str) -> int:
+    """CPU instructions one run of ``workload`` takes, counted by valgrind (not timed).
+
+    The workload script imports and prepares everything, then calls ``os.getppid()``,
+    where callgrind zeroes its counters, runs the work and leaves with ``os._exit``, so
+    the count covers the work alone. A fixed hash seed keeps it repeatable.
+    """
+    if shutil.which("valgrind") is None:
+        raise NotImplementedError("valgrind is not installed")
+    with tempfile.TemporaryDirectory() as scratch:
+        out = os.path.join(scratch, "callgrind.out")
+        run = subprocess.run(
+            [
+                "valgrind", "--tool=callgrind", "--zero-before=getppid",
+                f"--callgrind-out-file={out}",
+                sys.executable, str(VALGRIND_SCRIPT), workload, *args,
+            ],
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+            capture_output=True, text=True, cwd=scratch,
+        )  # fmt: skip
+        if run.returncode != 0:
+            raise RuntimeError(f"workload {workload} failed under valgrind:\n{run.stderr[-2000:]}")
+        if "NotImplementedError" in run.stdout:
+            raise NotImplementedError(run.stdout.strip())
+        with open(out) as f:
+            summary = re.search(r"^summary: (\d+)", f.read(), re.MULTILINE)
+        if summary is None:
+            raise RuntimeError("callgrind wrote no summary line")
+        return int(summary.group(1))
+
+
+def markdown_converter() -> Any:
+    """The commit's reusable Markdown converter, as the runner uses it."""
+    return require("pipeline.markup", "new_markdown")()
+
+
+def page_template_renderer(body: str) -> Any:
+    """A no-argument function that renders the page template for ``body``, as a build does.
+
+    The Markdown is converted here, once, so that calling the function measures the
+    template alone (and the ``str.encode`` every page pays before it is written).
+    """
+    environment = require("pipeline.templates", "environment")
+    page_cls = require("pipeline.page", "Page")
+    site_cls = require("pipeline.runner", "SiteInfo")
+    md = markdown_converter()
+    page_html = md.convert(body)
+    page = page_cls(
+        source="bench/page.md", body=body, title="Benchmark page", date=None,
+        tags=("python", "performance"), template="page", out_path="bench/page.html",
+        html=page_html, toc=md.toc, toc_tokens=md.toc_tokens,
+    )  # fmt: skip
+    template = environment(Path(tempfile.gettempdir()) / "no-user-templates").get_template(
+        "page.html"
+    )
+    site = site_cls(title="Benchmarks", base_url="http://localhost:8000/")
+    return lambda: template.render(page=page, site=site, root="../").encode()

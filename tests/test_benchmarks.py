@@ -1,0 +1,160 @@
+"""The asv suite: it is valid, every benchmark runs, old commits import it, the dashboard draws.
+
+These run asv on the current Python (``--python=same``) with a scratch config, so
+nothing is written to results/ or html/.
+"""
+
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import threading
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+ASV = [sys.executable, "-m", "asv"]
+MACHINE = "reference"
+
+
+def git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=REPO, check=True, capture_output=True, text=True
+    ).stdout
+
+
+@pytest.fixture(scope="module")
+def asv_home(tmp_path_factory) -> Path:
+    """A HOME holding the reference machine's description, as the Makefile writes it."""
+    home = tmp_path_factory.mktemp("home")
+    machine = json.loads((REPO / "results" / MACHINE / "machine.json").read_text())
+    machine.pop("version")
+    (home / ".asv-machine.json").write_text(json.dumps({MACHINE: machine, "version": 1}))
+    return home
+
+
+def scratch_config(tmp_path: Path, **changes: str) -> Path:
+    from asv.util import load_json
+
+    config = load_json(str(REPO / "asv.conf.json"), js_comments=True)
+    config.update(
+        repo=str(REPO),
+        benchmark_dir=str(REPO / "benchmarks"),
+        env_dir=str(tmp_path / "env"),
+        results_dir=str(tmp_path / "results"),
+        html_dir=str(tmp_path / "html"),
+    )
+    config.update(changes)
+    path = tmp_path / "asv.conf.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
+def run_asv(home: Path, *args: str, pythonpath: str = str(REPO)) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HOME": str(home), "ASV_PYTHONPATH": pythonpath}
+    return subprocess.run([*ASV, *args], cwd=REPO, env=env, capture_output=True, text=True)
+
+
+def quick_run(home: Path, config: Path, pythonpath: str) -> str:
+    run = run_asv(
+        home,
+        "--config", str(config), "run", "--machine", MACHINE, "--quick", "--python=same",
+        "--dry-run", "--show-stderr",
+        pythonpath=pythonpath,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run.stdout
+
+
+def test_asv_check_passes(asv_home, tmp_path):
+    run = run_asv(asv_home, "--config", str(scratch_config(tmp_path)), "check", "--python=same")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "No problems found" in run.stdout
+
+
+def test_every_benchmark_runs_once_against_the_working_tree(asv_home, tmp_path):
+    out = quick_run(asv_home, scratch_config(tmp_path), pythonpath=str(REPO))
+    assert "failed" not in out, out
+    assert "n/a" not in out, out  # n/a: skipped by a probe, which the working tree must not be
+    names = set(re.findall(r"(?:time|peakmem|track)_\w+", out))
+    assert {"time_build", "time_markdown_page", "time_write_fresh"} <= names
+    assert not (tmp_path / "results").exists() or not list((tmp_path / "results").rglob("*-*.json"))
+
+
+def test_suite_runs_against_the_oldest_installable_commit(asv_home, tmp_path):
+    oldest = git("log", "--reverse", "--format=%H", "--", "pyproject.toml").split()[0]
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", oldest, "pipeline"],
+        cwd=REPO, check=True, capture_output=True,
+    ).stdout  # fmt: skip
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(tmp_path / "old", filter="data")
+    # The old pipeline/ comes first on the path, the working tree's benchmarks/ after it.
+    out = quick_run(asv_home, scratch_config(tmp_path), f"{tmp_path / 'old'}:{REPO}")
+    assert "failed" not in out, out
+    assert "time_write_fresh" in out  # the sink existed then, so its benchmarks ran
+
+
+def test_every_commit_that_changed_pipeline_has_committed_results():
+    head = git("rev-parse", "HEAD").strip()
+    commits = git("log", "--format=%H", "HEAD", "--", "pipeline", "pyproject.toml").split()
+    # A commit's results can only be made once it exists, so they land in the next commit.
+    missing = [
+        c
+        for c in commits
+        if c != head and not list((REPO / "results" / MACHINE).glob(f"{c[:8]}-*.json"))
+    ]
+    assert commits and missing == []
+
+
+def test_dashboard_draws_a_graph_offline_without_script_errors(asv_home, tmp_path):
+    chromium = shutil.which("chromium")
+    npm = shutil.which("npm")
+    if chromium is None or npm is None:
+        pytest.skip("needs chromium and npm (make test installs chromium)")
+    config = scratch_config(tmp_path, results_dir=str(REPO / "results"))
+    run = run_asv(asv_home, "--config", str(config), "publish")
+    assert run.returncode == 0, run.stdout + run.stderr
+    tool = REPO / "benchmarks" / "tools" / "offline_dashboard.py"
+    npm_dir = REPO / ".asv" / "npm"
+    if not (npm_dir / "node_modules" / "flot").is_dir():
+        packages = subprocess.run(
+            [sys.executable, str(tool), "--print-packages"], check=True, capture_output=True,
+            text=True,
+        ).stdout.split()  # fmt: skip
+        subprocess.run(
+            [npm, "install", "--silent", "--no-audit", "--no-fund", "--ignore-scripts",
+             "--prefix", str(npm_dir), *packages],
+            check=True,
+        )  # fmt: skip
+    html = tmp_path / "html"
+    subprocess.run([sys.executable, str(tool), str(html), str(npm_dir)], check=True)
+    assert "https://" not in (html / "index.html").read_text().split("<body")[0]
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(html))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/#bench_pipeline.Build.time_build"
+        page = subprocess.run(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'chromium'}", "--enable-logging=stderr", "--v=0",
+             # Any request off this machine fails at once, so a CDN script would show.
+             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+             "--virtual-time-budget=10000", "--dump-dom", url],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+    console = [line for line in page.stderr.splitlines() if ":CONSOLE" in line]
+    assert console == [], console
+    assert 'class="flot-base"' in page.stdout, page.stdout[-2000:]
+    assert "bench_pipeline.Build.time_build" in page.stdout
