@@ -18,7 +18,7 @@ SCRATCH_CONF := .asv/scratch.conf.json
 NPM_DIR := .asv/npm
 
 .DEFAULT_GOAL := help
-.PHONY: help site test clean bench history publish preview compare dashboard
+.PHONY: help site test clean bench history publish preview compare dashboard profile
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,6 +49,12 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 	  || echo "chromium is not installed and cannot be: the dashboard test will be skipped"
 
+PROFILE_PAGES ?= 1000
+PROFILE_SIZES ?= 100,1000
+profile: $(VENV)/.installed ## flame graphs, stage shares, hot functions and scaling of a PROFILE_PAGES=1000 build, in profiles/<commit>/
+	$(PY) benchmarks/tools/profile_build.py --pages $(PROFILE_PAGES) --seed $(SEED) \
+	  --sizes $(PROFILE_SIZES) --out profiles --cache build
+
 $(ASV_MACHINE): results/$(MACHINE)/machine.json | $(VENV)/.installed
 	mkdir -p $(@D)
 	$(PY) -c 'import json, sys; m = json.load(open(sys.argv[1])); m.pop("version"); \
@@ -66,7 +72,7 @@ bench: $(ASV_MACHINE) ## benchmark the current commit into results/
 	$(ASV) run --machine $(MACHINE) --show-stderr HEAD^!
 
 history: $(ASV_MACHINE) ## benchmark every commit on main that changed pipeline/ and has no result yet
-	@git log --format=%H main -- pipeline pyproject.toml | while read -r hash; do \
+	@git log --format=%H main -- pipeline | while read -r hash; do \
 	  compgen -G "results/$(MACHINE)/$${hash:0:8}-*.json" >/dev/null || echo "$$hash"; \
 	done > .asv/missing.txt
 	@if [ -s .asv/missing.txt ]; then \
