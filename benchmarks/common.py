@@ -104,7 +104,7 @@ def count_instructions(workload: str, *args: str) -> int:
                 f"--callgrind-out-file={out}",
                 sys.executable, str(VALGRIND_SCRIPT), workload, *args,
             ],
-            env={**os.environ, "PYTHONHASHSEED": "0"},
+            env={**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": _import_path()},
             capture_output=True, text=True, cwd=scratch,
         )  # fmt: skip
         if run.returncode != 0:
@@ -116,6 +116,15 @@ def count_instructions(workload: str, *args: str) -> int:
         if summary is None:
             raise RuntimeError("callgrind wrote no summary line")
         return int(summary.group(1))
+
+
+def _import_path() -> str:
+    """This process's sys.path as a PYTHONPATH, so the workload imports the same pipeline.
+
+    asv puts the commit under measurement on sys.path (its environment, or ASV_PYTHONPATH
+    with --python=same), not in the environment variables a child process inherits.
+    """
+    return os.pathsep.join(path for path in sys.path if path)
 
 
 def markdown_converter() -> Any:

@@ -8,7 +8,10 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+# Appended, not prepended: the repository root also holds the working tree's pipeline/,
+# which must not shadow the pipeline under measurement (asv's environment, or the
+# ASV_PYTHONPATH of a --python=same run, which reaches this process as PYTHONPATH).
+sys.path.append(str(Path(__file__).resolve().parents[2]))
 
 from benchmarks import common  # noqa: E402
 
