@@ -1,7 +1,5 @@
 """Rendering one page: Markdown and templates, measured separately."""
 
-import tracemalloc
-
 from benchmarks import common
 
 
@@ -57,32 +55,20 @@ class TemplateRender:
     track_page_template_instructions.timeout = 300
 
 
-class PageMemory:
-    """Python memory a page's render (Markdown and template) needs at its peak."""
+class PageAllocations:
+    """Python allocations one page's render (Markdown and template) makes."""
 
     version = 1
-    timeout = 120
+    timeout = 300
 
     def setup_cache(self):
         return common.render_data()
 
     def setup(self, data):
-        self.md = common.markdown_converter()
-        self.render = common.page_template_renderer(data["body"])
-        self.body = data["body"]
+        common.page_template_renderer(data["body"])
 
-    def track_page_traced_peak(self, data):
-        """Peak bytes traced by tracemalloc while rendering one page, after a warm-up."""
-        self.md.reset()
-        self.md.convert(self.body)
-        self.render()
-        tracemalloc.start()
-        try:
-            self.md.reset()
-            self.md.convert(self.body)
-            self.render()
-            return tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+    def track_page_allocations(self, data):
+        """Calls to CPython's allocator, counted by valgrind: repeatable, unlike memory peaks."""
+        return common.count_allocations("page", data["content"])
 
-    track_page_traced_peak.unit = "bytes"
+    track_page_allocations.unit = "allocations"

@@ -87,12 +87,26 @@ def median_page(content: str) -> str:
     return by_size[len(by_size) // 2].read_text(encoding="utf-8")
 
 
+# CPython's allocator entry points: their call count is the number of allocations.
+_ALLOCATORS = re.compile(r"(?:PyObject|PyMem)_(?:Malloc|Calloc|Realloc)")
+
+
 def count_instructions(workload: str, *args: str) -> int:
-    """CPU instructions one run of ``workload`` takes, counted by valgrind (not timed).
+    """CPU instructions one run of ``workload`` takes, counted by valgrind (not timed)."""
+    return _callgrind(workload, *args)["instructions"]
+
+
+def count_allocations(workload: str, *args: str) -> int:
+    """Calls to CPython's allocator during one run of ``workload``, counted by valgrind."""
+    return _callgrind(workload, *args)["allocations"]
+
+
+def _callgrind(workload: str, *args: str) -> dict[str, int]:
+    """Run ``workload`` once under callgrind and return its instruction and allocation counts.
 
     The workload script imports and prepares everything, then calls ``os.getppid()``,
     where callgrind zeroes its counters, runs the work and leaves with ``os._exit``, so
-    the count covers the work alone. A fixed hash seed keeps it repeatable.
+    the counts cover the work alone. A fixed hash seed keeps them repeatable.
     """
     if shutil.which("valgrind") is None:
         raise NotImplementedError("valgrind is not installed")
@@ -101,7 +115,7 @@ def count_instructions(workload: str, *args: str) -> int:
         run = subprocess.run(
             [
                 "valgrind", "--tool=callgrind", "--zero-before=getppid",
-                f"--callgrind-out-file={out}",
+                "--compress-strings=no", "--compress-pos=no", f"--callgrind-out-file={out}",
                 sys.executable, str(VALGRIND_SCRIPT), workload, *args,
             ],
             env={**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": _import_path()},
@@ -111,11 +125,19 @@ def count_instructions(workload: str, *args: str) -> int:
             raise RuntimeError(f"workload {workload} failed under valgrind:\n{run.stderr[-2000:]}")
         if "NotImplementedError" in run.stdout:
             raise NotImplementedError(run.stdout.strip())
+        instructions = allocations = 0
+        callee = ""
         with open(out) as f:
-            summary = re.search(r"^summary: (\d+)", f.read(), re.MULTILINE)
-        if summary is None:
+            for line in f:
+                if line.startswith("summary: "):
+                    instructions = int(line.split()[1])
+                elif line.startswith("cfn="):
+                    callee = line[4:].strip()
+                elif line.startswith("calls=") and _ALLOCATORS.fullmatch(callee):
+                    allocations += int(line[6:].split()[0])
+        if not instructions:
             raise RuntimeError("callgrind wrote no summary line")
-        return int(summary.group(1))
+        return {"instructions": instructions, "allocations": allocations}
 
 
 def _import_path() -> str:

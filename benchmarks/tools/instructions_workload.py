@@ -27,6 +27,16 @@ def prepare(workload: str, content: str, out: str | None):
         return work
     if workload == "template_page":
         return common.page_template_renderer(common.median_page(content))
+    if workload == "page":
+        body, md = common.median_page(content), common.markdown_converter()
+        render = common.page_template_renderer(body)
+
+        def work():
+            md.reset()
+            md.convert(body)
+            render()
+
+        return work
     if workload == "build":
         common.require("pipeline.runner", "PipelineRunner")
         runs = iter(("warm-up", "counted"))
