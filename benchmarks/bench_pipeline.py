@@ -1,6 +1,7 @@
 """End-to-end builds of a generated corpus."""
 
 import os
+from pathlib import Path
 
 from benchmarks import common
 
@@ -94,3 +95,109 @@ class BuildInstructions:
         return common.count_instructions("build", content, common.fresh_dir("site-"))
 
     track_build_instructions.unit = "instructions"
+
+
+class BuildJobs:
+    """A full 1000-page build rendering in ``jobs`` processes, into an empty folder, no cache."""
+
+    params = [[1, 2]]
+    param_names = ["jobs"]
+    version = 1
+    timeout = 300
+    # Budget: about 6 s (jobs 1) and 3.5 s (jobs 2) a build; two samples each.
+    number = 1
+    rounds = 1
+    repeat = (2, 2, 20.0)
+    warmup_time = 0
+
+    def setup_cache(self):
+        return common.make_corpus(os.path.abspath("content-1000"), 1000)
+
+    def setup(self, content, jobs):
+        common.staged_runner()
+
+    def time_build_jobs(self, content, jobs):
+        """Wall time; jobs 2 against jobs 1 is the parallel speed-up on two cores."""
+        common.build(content, common.fresh_dir("site-"), jobs=jobs)
+
+
+REBUILD_PAGES = 300
+CHANGED_PAGE = "docs/guide"  # the first page found under it is the one edited
+
+
+class Rebuild:
+    """An incremental rebuild of a 300-page site with its build cache, after a full build."""
+
+    params = [["none", "one_page"]]
+    param_names = ["change"]
+    version = 1
+    timeout = 120
+    # Budget: the full build is made once in setup_cache; a rebuild takes a fraction of a
+    # second. Samples rebuild the same folder: a no-change rebuild writes nothing, and a
+    # one-page change overwrites one file, so no folder of files is deleted and recreated.
+    number = 1
+    rounds = 1
+    repeat = (5, 5, 10.0)
+    warmup_time = 0
+
+    def setup_cache(self):
+        content = common.make_corpus(os.path.abspath("content-rebuild"), REBUILD_PAGES)
+        site, cache = os.path.abspath("site"), os.path.abspath("cache")
+        try:
+            common.staged_runner()
+        except NotImplementedError:
+            return {}  # not None: asv would then call setup without this argument
+        common.build(content, site, cache_dir=cache)
+        page = sorted(Path(content, CHANGED_PAGE).glob("*.md"))[0]
+        return {"content": content, "site": site, "cache": cache, "page": str(page)}
+
+    def setup(self, data, change):
+        common.staged_runner()
+        self.data = data
+        page = Path(data["page"])
+        self.versions = [page.read_bytes(), page.read_bytes() + b"\nOne more line.\n"]
+        self.count = 0
+
+    def time_rebuild(self, data, change):
+        """Wall time of a rebuild; a rise with no change means work is no longer skipped."""
+        if change == "one_page":  # alternate between two versions of one page
+            self.count += 1
+            Path(data["page"]).write_bytes(self.versions[self.count % 2])
+        common.build(data["content"], data["site"], cache_dir=data["cache"], jobs=1)
+
+    def teardown(self, data, change):
+        if data:  # asv tears down after a skipped setup too
+            Path(data["page"]).write_bytes(self.versions[0])
+
+
+# Stage names are fixed here, not read from the installed pipeline (the grid never changes).
+STAGES = ["discover", "parse", "render", "template", "media", "write", "cache"]
+
+
+class StageShares:
+    """Each stage's share of a 300-page one-process build's wall time, from its BuildReport."""
+
+    params = [STAGES]
+    param_names = ["stage"]
+    version = 1
+    timeout = 120
+
+    def setup_cache(self):
+        content = common.make_corpus(os.path.abspath("content-shares"), REBUILD_PAGES)
+        try:
+            common.staged_runner()
+        except NotImplementedError:
+            return {}  # not None: asv would then call setup without this argument
+        report = common.build(content, common.fresh_dir("shares-"), jobs=1)
+        return {name: timing.wall / report.elapsed for name, timing in report.stages.items()}
+
+    def setup(self, shares, stage):
+        common.staged_runner()
+        if stage not in shares:
+            raise NotImplementedError(f"this commit's BuildReport has no stage {stage!r}")
+
+    def track_stage_share(self, shares, stage):
+        """A stage's growing share shows where a build's time moved (render should dominate)."""
+        return 100 * shares[stage]
+
+    track_stage_share.unit = "%"

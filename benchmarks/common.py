@@ -68,10 +68,20 @@ def sink_class(name: str) -> type:
     return require(module, cls)
 
 
-def build(content: str, out: str, sink: str = "direct") -> Any:
-    """One end-to-end build with the commit's runner; returns its BuildReport."""
-    runner = require("pipeline.runner", "PipelineRunner")
-    return runner(content, sink_class(sink)(out)).run()
+def build(content: str, out: str, sink: str = "direct", **options: Any) -> Any:
+    """One end-to-end build with the commit's runner; returns its BuildReport.
+
+    ``options`` (jobs, cache_dir, ...) need a staged runner: call ``staged_runner()`` in
+    setup first. Without options, every commit builds the same way: one process, no cache.
+    """
+    runner = staged_runner() if options else require("pipeline.runner", "PipelineRunner")
+    return runner(content, sink_class(sink)(out), **options).run()
+
+
+def staged_runner() -> Any:
+    """The runner with stages, a BuildReport of them, jobs and a build cache (issue #5)."""
+    require("pipeline.report", "StageClock")
+    return require("pipeline.runner", "PipelineRunner")
 
 
 def render_data() -> dict[str, str]:

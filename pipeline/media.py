@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from urllib.parse import unquote, urlsplit
 
 # Attributes that point at another file, by tag.
-_REFERENCE_ATTRS = {
+REFERENCE_ATTRS = {
     "a": "href",
     "img": "src",
     "audio": "src",
@@ -26,7 +26,7 @@ class _References(HTMLParser):
         self.urls: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        wanted = _REFERENCE_ATTRS.get(tag)
+        wanted = REFERENCE_ATTRS.get(tag)
         if wanted:
             for name, value in attrs:
                 if name == wanted and value:

@@ -24,6 +24,8 @@ class Page:
     html: str = ""
     toc: str = ""
     toc_tokens: list[dict[str, Any]] = field(default_factory=list)
+    body_start: int = 0  # where the body starts in the decoded source text
+    digest: str = ""  # sha256 of the source file's bytes
 
 
 def output_path(source: str, slug: str | None) -> str:

@@ -1,70 +1,74 @@
-"""PipelineRunner: builds a content folder into a site, in one plain pass.
+"""PipelineRunner: composes the build's stages and times each of them.
 
-This first version does everything inline in ``run()``; it is the baseline that
-later, instrumented versions are measured against.
+discover -> parse -> render (here or in worker processes) -> template -> write, page by
+page, then the site-level files and the media the pages refer to. Every stage's wall
+and CPU time goes into the BuildReport; a trace of spans is kept only when asked for.
+With a cache folder, pages whose inputs did not change are neither rendered nor
+rewritten, and no output is rewritten with the bytes it already has.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import hashlib
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 
-from pipeline import __version__, frontmatter, markup, media, templates
-from pipeline.errors import PipelineError, SinkWriteError
-from pipeline.page import PAGE_SUFFIXES, Page, default_title, output_path
+from pipeline import markup, media, templates
+from pipeline.cache import BuildCache, output_unchanged, page_key, site_key
+from pipeline.discover import discover
+from pipeline.errors import SinkWriteError
+from pipeline.page import PAGE_SUFFIXES, Page, default_title
+from pipeline.parse import RESERVED, RESERVED_FOLDERS, parse
+from pipeline.render import Renderer
+from pipeline.report import BuildReport, Problem, StageClock, StageTime
 from pipeline.sink import OutputSink
+from pipeline.site import (
+    EPOCH,
+    FEED_ENTRIES,
+    PAGE_SIZE,
+    SiteInfo,
+    feed_candidates,
+    newest_first,
+    site_files,
+)
 
-PAGE_SIZE = 10  # pages listed per index page
-FEED_ENTRIES = 20
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-# Output paths the site itself needs; a page mapped onto one of these fails.
-RESERVED = ("index.html", "feed.xml", "sitemap.xml")
-RESERVED_FOLDERS = ("page", "tags", "assets")
+__all__ = [
+    "EPOCH",
+    "FEED_ENTRIES",
+    "PAGE_SIZE",
+    "RESERVED",
+    "RESERVED_FOLDERS",
+    "BuildReport",
+    "PipelineRunner",
+    "Problem",
+    "SiteInfo",
+    "StageTime",
+    "default_jobs",
+]
 
 Progress = Callable[[int, int], None]
 
 
-@dataclass(slots=True)
-class Problem:
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
-
-
-@dataclass(slots=True)
-class BuildReport:
-    pages_built: int = 0
-    pages_failed: list[Problem] = field(default_factory=list)
-    drafts: int = 0
-    media_files: int = 0
-    unresolved: list[Problem] = field(default_factory=list)  # references that point nowhere
-    files_written: int = 0
-    bytes_written: int = 0
-    elapsed: float = 0.0  # wall seconds for the whole build
-    fatal: str | None = None  # why the build stopped early, if it did
-
-    @property
-    def ok(self) -> bool:
-        return not self.pages_failed and self.fatal is None
-
-
-@dataclass(slots=True)
-class SiteInfo:
-    title: str
-    base_url: str
-    version: str = __version__
+def default_jobs() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 class PipelineRunner:
-    """Discover, parse, render, template, extract media and write a site."""
+    """Discover, parse, render, template, extract media and write a site.
+
+    ``jobs``: rendering processes (1 renders here and starts no pool). ``cache_dir``: the
+    build cache folder (None: no cache); ``clean`` ignores what it holds. ``trace``: where
+    to write a Chrome trace-event JSON of the build. ``out_dir``: the folder the sink
+    writes into, to check that cached outputs are still there (default: ``sink.root``).
+    """
 
     def __init__(
         self,
@@ -74,6 +78,11 @@ class PipelineRunner:
         title: str | None = None,
         base_url: str = "http://localhost:8000/",
         progress: Progress | None = None,
+        jobs: int = 1,
+        cache_dir: str | os.PathLike[str] | None = None,
+        clean: bool = False,
+        trace: str | os.PathLike[str] | None = None,
+        out_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         self.content_dir = Path(content_dir)
         self.sink = sink
@@ -82,212 +91,261 @@ class PipelineRunner:
             base_url=base_url if base_url.endswith("/") else base_url + "/",
         )
         self.progress = progress
+        self.jobs = max(1, int(jobs))
+        self.cache_dir = cache_dir
+        self.clean = clean
+        self.trace = trace
+        root = out_dir if out_dir is not None else getattr(sink, "root", None)
+        self.out_dir = os.fspath(root) if root is not None else None
 
     def run(self) -> BuildReport:
-        start = time.perf_counter()
-        report = BuildReport()
-        content = self.content_dir
-        env = templates.environment(content)
-
-        # Discover: every Markdown file outside hidden and '_' folders, in a fixed order.
-        sources: list[str] = []
-        content_files: set[str] = set()
-        for folder, dirs, files in os.walk(content):
-            dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
-            rel_folder = Path(folder).relative_to(content).as_posix()
-            for name in sorted(files):
-                rel = name if rel_folder == "." else f"{rel_folder}/{name}"
-                content_files.add(rel)
-                if name.endswith(PAGE_SUFFIXES) and not name.startswith("."):
-                    sources.append(rel)
-
-        # Parse: read, decode and split front matter; claim each output path once.
-        md = markup.new_markdown()
-        pages: list[Page] = []
-        claimed: dict[str, str] = {}
-        for source in sources:
-            try:
-                text = _read_text(content / source, source)
-                meta, body = frontmatter.split(text, source)
-            except PipelineError as exc:
-                report.pages_failed.append(Problem(source, _reason(exc, source)))
-                continue
-            if meta.draft:
-                report.drafts += 1
-                continue
-            out = output_path(source, meta.slug)
-            if out in claimed:
-                report.pages_failed.append(
-                    Problem(source, f"output path {out} is already taken by {claimed[out]}")
-                )
-                continue
-            if out in RESERVED or out.split("/", 1)[0] in RESERVED_FOLDERS:
-                report.pages_failed.append(
-                    Problem(source, f"output path {out} is reserved for the site; set a slug")
-                )
-                continue
-            claimed[out] = source
-            pages.append(
-                Page(
-                    source=source,
-                    body=body,
-                    title=meta.title or "",
-                    date=meta.date,
-                    tags=meta.tags,
-                    template=meta.template,
-                    out_path=out,
-                    summary=meta.summary or "",
-                    meta=meta.extra,
-                )
-            )
-
-        # Render, template and write, page by page, noting what each page refers to.
-        references: list[tuple[str, str, str]] = []  # (page source, url, site path)
-        built: list[Page] = []
+        start, start_cpu = time.perf_counter(), time.process_time()
+        report = BuildReport(jobs=self.jobs)
+        clock = StageClock(report, trace=self.trace is not None)
+        renderer = Renderer(self.jobs)
+        renderer.start()  # workers start up while this process discovers and parses
         try:
-            for done, page in enumerate(pages, 1):
-                md.reset()
-                page.html = md.convert(page.body)
-                page.toc = md.toc
-                page.toc_tokens = md.toc_tokens
-                page.title = page.title or markup.first_heading(md) or default_title(page.source)
-                page.summary = page.summary or markup.summarize(page.html)
-                try:
-                    template = env.get_template(page.template + ".html")
-                    data = template.render(page=page, site=self.site, root=_root(page.out_path))
-                except jinja2.TemplateError as exc:
-                    report.pages_failed.append(Problem(page.source, templates.describe(exc)))
-                    continue
-                self.sink.write(page.out_path, data.encode())
-                built.append(page)
-                for url in media.references(page.html):
-                    target = media.local_target(url, page.out_path)
-                    if target is not None:
-                        references.append((page.source, url, target))
-                if self.progress:
-                    self.progress(done, len(pages))
-            report.pages_built = len(built)
-
-            # Site-level outputs, built from the pages that built.
-            built.sort(key=lambda p: p.title.lower())
-            built.sort(key=lambda p: p.date or EPOCH, reverse=True)
-            written = {page.out_path for page in built}
-            count = max(1, -(-len(built) // PAGE_SIZE))
-            for number in range(1, count + 1):
-                written.add(_index_path(number))
-                self._render_site_file(
-                    env,
-                    "index.html",
-                    _index_path(number),
-                    report,
-                    pages=built[(number - 1) * PAGE_SIZE : number * PAGE_SIZE],
-                    pagination={
-                        "number": number,
-                        "count": count,
-                        "previous": _index_path(number - 1) if number > 1 else None,
-                        "next": _index_path(number + 1) if number < count else None,
-                    },
-                )
-            by_tag: dict[str, tuple[str, list[Page]]] = {}  # slug -> (first spelling, pages)
-            for page in built:
-                for tag in page.tags:
-                    by_tag.setdefault(templates.tag_slug(tag), (tag, []))[1].append(page)
-            for slug, (tag, tagged) in sorted(by_tag.items()):
-                written.add(f"tags/{slug}.html")
-                self._render_site_file(
-                    env, "tag.html", f"tags/{slug}.html", report, tag=tag, pages=tagged
-                )
-            tag_counts = [(tag, len(tagged)) for _, (tag, tagged) in sorted(by_tag.items())]
-            self._render_site_file(env, "tags.html", "tags/index.html", report, tags=tag_counts)
-            newest = built[:FEED_ENTRIES]
-            updated = max((p.date for p in newest if p.date), default=EPOCH)
-            self._render_site_file(
-                env,
-                "feed.xml",
-                "feed.xml",
-                report,
-                pages=newest,
-                updated=updated.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                epoch=EPOCH,
-            )
-            self._render_site_file(env, "sitemap.xml", "sitemap.xml", report, pages=built)
-            self.sink.write(
-                "assets/style.css", (templates.THEME / "static" / "style.css").read_bytes()
-            )
-            written |= {"tags/index.html", "feed.xml", "sitemap.xml", "assets/style.css"}
-
-            # Media: every reference that is not a site file must be a content file,
-            # copied once; anything else is reported with the page that refers to it.
-            copied: set[str] = set()
-            for source, url, target in dict.fromkeys(references):  # each page's URL once
-                if target in written or target in copied:
-                    continue
-                if target == ".." or target.startswith("../"):
-                    report.unresolved.append(Problem(source, f"{url} points outside the site"))
-                elif target.endswith(PAGE_SUFFIXES) and target in content_files:
-                    report.unresolved.append(
-                        Problem(source, f"{url} links to a Markdown source, not to its page")
-                    )
-                elif target not in content_files:
-                    report.unresolved.append(Problem(source, f"{url} does not resolve"))
-                else:
-                    try:
-                        data = (content / target).read_bytes()
-                    except OSError as exc:
-                        report.unresolved.append(
-                            Problem(source, f"{url}: cannot read {target}: {exc.strerror}")
-                        )
-                        continue
-                    self.sink.write(target, data)
-                    copied.add(target)
-            report.media_files = len(copied)
+            self._build(report, clock, renderer)
         except SinkWriteError as exc:
             report.fatal = f"cannot write the site: {exc}"
         finally:
+            if report.fatal is None:
+                renderer.close()
+            else:
+                renderer.terminate()
             stats = self.sink.close()
             report.files_written = stats.files
             report.bytes_written = stats.bytes
             report.elapsed = time.perf_counter() - start
+            report.cpu = time.process_time() - start_cpu
+            if self.trace is not None:
+                clock.span("build", start, start + report.elapsed)
+                clock.write_trace(self.trace)
         return report
 
-    def _render_site_file(
-        self, env: jinja2.Environment, template_name: str, path: str, report: BuildReport, **context
-    ) -> None:
-        try:
-            data = env.get_template(template_name).render(
-                site=self.site, root=_root(path), **context
+    def _build(self, report: BuildReport, clock: StageClock, renderer: Renderer) -> None:
+        content = self.content_dir
+        stage = clock.stage
+        with stage("discover"):
+            found = discover(content)
+        with stage("parse"):
+            pages = parse(content, found.pages, report)
+        with stage("template"):
+            env = templates.environment(content)
+        with stage("cache"):
+            cache = BuildCache.open(
+                self.cache_dir,
+                site_key(self.site.title, self.site.base_url),
+                self.clean,
+                report.warnings,
             )
-        except jinja2.TemplateError as exc:
-            report.pages_failed.append(Problem(path, templates.describe(exc)))
-            return
-        self.sink.write(path, data.encode())
+            keep = feed_candidates(pages)  # only these keep their HTML after writing
+            plan, tasks = self._plan(pages, cache, env, keep)
 
+        references: list[tuple[str, str, str]] = []  # (page source, url, site path)
+        built: list[Page] = []
+        rendered = renderer.render(tasks)
+        for done, (page, key, entry) in enumerate(plan, 1):
+            if entry is not None:  # a cache hit: neither rendered nor written
+                page.title, page.summary = entry["title"], entry["summary"]
+                page.html = entry.get("html", "")
+                urls = entry["refs"]
+                cache.new_pages[page.source] = entry
+                report.cache_hits += 1
+                report.files_unchanged += 1
+            else:
+                waited = time.perf_counter()
+                result = next(rendered)
+                clock.add("render", time.perf_counter() - waited, result.cpu)
+                clock.span("render", result.start, result.end, page.source, result.pid)
+                report.pages_rendered += 1
+                if result.error is not None:
+                    report.pages_failed.append(Problem(page.source, result.error))
+                    continue
+                page.html, page.toc, page.toc_tokens = result.html, result.toc, result.toc_tokens
+                page.title = page.title or result.heading or default_title(page.source)
+                page.summary = page.summary or markup.summarize(page.html)
+                urls = result.references
+                with stage("template", page.source):
+                    try:
+                        data = env.get_template(page.template + ".html").render(
+                            page=page, site=self.site, root=_root(page.out_path)
+                        )
+                    except jinja2.TemplateError as exc:
+                        report.pages_failed.append(Problem(page.source, templates.describe(exc)))
+                        continue
+                    data = data.encode()
+                with stage("write", page.source):
+                    digest = hashlib.sha256(data).hexdigest() if cache.enabled else ""
+                    old = cache.pages.get(page.source)
+                    if (
+                        old is not None
+                        and old["out"] == page.out_path
+                        and output_unchanged(
+                            self.out_dir,
+                            page.out_path,
+                            digest,
+                            len(data),
+                            [old["digest"], old["size"]],
+                        )
+                    ):
+                        report.files_unchanged += 1
+                    else:
+                        self.sink.write(page.out_path, data)
+                if key is not None:
+                    cache.new_pages[page.source] = {
+                        "key": key,
+                        "out": page.out_path,
+                        "digest": digest,
+                        "size": len(data),
+                        "title": page.title,
+                        "summary": page.summary,
+                        "refs": urls,
+                        **({"html": page.html} if page.source in keep else {}),
+                    }
+                # Site-level files need only the metadata, and the feed's pages their HTML.
+                if page.source not in keep:
+                    page.html = ""
+                page.toc, page.toc_tokens = "", []
+            built.append(page)
+            with stage("media"):
+                for url in urls:
+                    target = media.local_target(url, page.out_path)
+                    if target is not None:
+                        references.append((page.source, url, target))
+            if self.progress:
+                self.progress(done, len(plan))
+        report.pages_built = len(built)
 
-def _read_text(path: Path, source: str) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PipelineError(source, f"cannot read: {exc.strerror}") from None
-    if not data.strip():
-        raise PipelineError(source, "empty file")
-    if b"\0" in data[:8192]:
-        raise PipelineError(source, "binary file, not Markdown text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise PipelineError(source, f"invalid UTF-8 at byte {exc.start}", line=line) from None
+        # Site-level outputs, built from the pages that built.
+        built = newest_first(built)
+        written = {page.out_path for page in built}
+        files = site_files(env, built, self.site)
+        while True:
+            with stage("template"):
+                item = next(files, None)
+                if item is not None and isinstance(item[1], str):
+                    item = (item[0], item[1].encode())
+            if item is None:
+                break
+            path, data = item
+            written.add(path)
+            if isinstance(data, jinja2.TemplateError):
+                report.pages_failed.append(Problem(path, templates.describe(data)))
+                continue
+            with stage("write"):
+                self._write_site_file(path, data, cache, report)
+        with stage("write"):
+            css = (templates.THEME / "static" / "style.css").read_bytes()
+            self._write_site_file("assets/style.css", css, cache, report)
+            written.add("assets/style.css")
 
+        self._copy_media(references, written, found.files, cache, report, clock)
+        if cache.enabled:
+            with stage("cache"):
+                cache.save()
 
-def _reason(exc: PipelineError, source: str) -> str:
-    """The error text without the path, which the report already names."""
-    return exc.message if exc.line is None else f"line {exc.line}: {exc.message}"
+    def _plan(
+        self, pages: list[Page], cache: BuildCache, env: jinja2.Environment, keep: set[str]
+    ) -> tuple[list[tuple[Page, str | None, dict | None]], list[tuple[str, int]]]:
+        """Per page: its cache key and, on a hit, its entry; and the render tasks."""
+        plan: list[tuple[Page, str | None, dict | None]] = []
+        tasks: list[tuple[str, int]] = []
+        content = os.fspath(self.content_dir)
+        for page in pages:
+            key = entry = None
+            if cache.enabled:
+                template = cache.template_digest(env, page.template + ".html")
+                if template is not None:
+                    key = page_key(cache.site_key, page.source, page.digest, template)
+                    old = cache.pages.get(page.source)
+                    if (
+                        old is not None
+                        and old["key"] == key
+                        and old["out"] == page.out_path
+                        and (page.source not in keep or "html" in old)
+                        and output_unchanged(
+                            self.out_dir,
+                            page.out_path,
+                            old["digest"],
+                            old["size"],
+                            [old["digest"], old["size"]],
+                        )
+                    ):
+                        entry = old
+            if entry is None:
+                tasks.append((os.path.join(content, page.source), page.body_start))
+            plan.append((page, key, entry))
+        return plan, tasks
+
+    def _write_site_file(
+        self, path: str, data: bytes, cache: BuildCache, report: BuildReport
+    ) -> None:
+        if cache.enabled:
+            known = [hashlib.sha256(data).hexdigest(), len(data)]
+            cache.new_outputs[path] = known
+            if output_unchanged(self.out_dir, path, known[0], known[1], cache.outputs.get(path)):
+                report.files_unchanged += 1
+                return
+        self.sink.write(path, data)
+
+    def _copy_media(
+        self,
+        references: list[tuple[str, str, str]],
+        written: set[str],
+        content_files: set[str],
+        cache: BuildCache,
+        report: BuildReport,
+        clock: StageClock,
+    ) -> None:
+        """Every reference that is not a site file must be a content file, copied once;
+        anything else is reported with the page that refers to it."""
+        content = self.content_dir
+        copied: set[str] = set()
+        for source, url, target in dict.fromkeys(references):  # each page's URL once
+            with clock.stage("media"):
+                if target in written or target in copied:
+                    continue
+                if target == ".." or target.startswith("../"):
+                    report.unresolved.append(Problem(source, f"{url} points outside the site"))
+                    continue
+                if target.endswith(PAGE_SUFFIXES) and target in content_files:
+                    report.unresolved.append(
+                        Problem(source, f"{url} links to a Markdown source, not to its page")
+                    )
+                    continue
+                if target not in content_files:
+                    report.unresolved.append(Problem(source, f"{url} does not resolve"))
+                    continue
+                path = content / target
+                if cache.enabled:
+                    try:
+                        st = os.stat(path)
+                    except OSError:
+                        st = None
+                    if st is not None:
+                        signature = [st.st_size, st.st_mtime_ns]
+                        cache.new_media[target] = signature
+                        if cache.media.get(target) == signature and output_unchanged(
+                            self.out_dir, target, "", st.st_size, ["", st.st_size]
+                        ):
+                            copied.add(target)
+                            report.files_unchanged += 1
+                            continue
+                try:
+                    data = path.read_bytes()
+                except OSError as exc:
+                    cache.new_media.pop(target, None)
+                    report.unresolved.append(
+                        Problem(source, f"{url}: cannot read {target}: {exc.strerror}")
+                    )
+                    continue
+            with clock.stage("write"):
+                self.sink.write(target, data)
+            copied.add(target)
+        report.media_files = len(copied)
 
 
 def _root(out_path: str) -> str:
     """The relative URL prefix from ``out_path`` back to the site root."""
     return "../" * out_path.count("/")
-
-
-def _index_path(number: int) -> str:
-    return "index.html" if number == 1 else f"page/{number}.html"

@@ -14,9 +14,11 @@ Everything lands in ``OUT/<git short hash>[-dirty]/``:
   instead, and the tool says so: its call graph is collapsed into approximate stacks.
 - ``stages.json`` / ``stages.md``: wall and CPU time per stage (discover, parse, markdown,
   templates, media, writing, other) and the I/O wait (wall minus CPU). Measured by
-  wrapping, in the build's own process, the functions that ``PipelineRunner.run`` calls;
-  the runner itself is not changed. Time goes to the innermost wrapped call, so nothing
-  is counted twice.
+  wrapping, in the build's own process, the functions that the first ``PipelineRunner.run``
+  calls (the runner itself is not changed; time goes to the innermost wrapped call, so
+  nothing is counted twice), or, for a staged runner, from the stage times of its own
+  BuildReport (mapped: render -> markdown, template -> templates, write -> writing).
+  Builds run in one process without a cache (``--jobs 1 --no-cache`` where the CLI has them).
 - ``hot.md`` and ``cprofile.pstats``: the hottest functions by self and cumulative time.
 - ``scaling.json`` / ``scaling.md``: wall time, pages/s, peak RSS and bytes written per
   corpus size (median of ``--repeats`` runs, one run above 5000 pages unless
@@ -72,8 +74,18 @@ COMPONENTS = {
     "sink: write": "writing",
     "sink: close": "writing",
     "sink: rename (os.replace)": "writing",
+    # A staged runner (pipeline/report.py) times its own stages: taken from its BuildReport.
+    "stage: discover": "discover",
+    "stage: parse": "parse",
+    "stage: render (Markdown, references)": "markdown",
+    "stage: template": "templates",
+    "stage: media": "media",
+    "stage: write": "writing",
+    "stage: cache": "other",
     "other": "other",
 }
+# BuildReport stage -> component above.
+REPORT_STAGES = {name.split()[1]: name for name in COMPONENTS if name.startswith("stage: ")}
 PY_SPY_VERSION = "0.4.3"  # the version this tool and the report were checked with
 LARGE = 5000  # corpus sizes above this run --large-repeats times
 RATE = 250  # py-spy samples per second
@@ -281,10 +293,23 @@ def _py_spy_cannot_attach(py_spy: str, scratch: Path) -> str | None:
     return f"py-spy could not sample a test process ({detail})"
 
 
+@functools.cache
+def _single_process_options() -> list[str]:
+    """Options that make a build render in one process without a cache, where it has them.
+
+    A parallel build renders in worker processes that the flame graph would not show;
+    the profile compares like with like across commits: one process, a cold build.
+    """
+    cmd = [sys.executable, "-m", "pipeline", "build", "--help"]
+    usage = subprocess.run(cmd, capture_output=True, text=True).stdout
+    return ["--jobs", "1", "--no-cache"] if "--jobs" in usage else []
+
+
 def _py_spy_record(py_spy: str, fmt: str, path: Path, content: Path, out: Path) -> None:
     cmd = [py_spy, "record", "--rate", str(RATE), "--idle", "--function"]
     cmd += ["--format", fmt, "-o", str(path), "--"]
     cmd += [sys.executable, "-m", "pipeline", "build", str(content), "--out", str(out)]
+    cmd += _single_process_options()
     result = subprocess.run(cmd, capture_output=True, text=True)
     if not path.exists():
         sys.stderr.write(result.stderr)
@@ -760,6 +785,9 @@ def _worker(argv: list[str]) -> int:
     wall, cpu = time.perf_counter(), time.process_time()
     if mode == "build":
         report = runner.run()
+    elif mode == "stages" and _has_staged_runner():
+        report = runner.run()  # it times its own stages
+        figures = _report_figures(report)
     elif mode == "stages":
         clock = _StageClock()
         with _instrumented(clock, sink):
@@ -789,6 +817,31 @@ def _worker(argv: list[str]) -> int:
     }
     print(json.dumps(figures))
     return 0
+
+
+def _has_staged_runner() -> bool:
+    try:
+        import pipeline.report
+    except ImportError:
+        return False
+    return hasattr(pipeline.report, "StageClock")
+
+
+def _report_figures(report: Any) -> dict[str, Any]:
+    """The stage figures of a staged runner's BuildReport, as components."""
+    components = {}
+    for stage, timing in report.stages.items():
+        components[REPORT_STAGES[stage]] = {
+            "wall": timing.wall,
+            "cpu": timing.cpu,
+            "calls": timing.calls,
+        }
+    components["other"] = {
+        "wall": max(0.0, report.elapsed - sum(t.wall for t in report.stages.values())),
+        "cpu": max(0.0, report.cpu - sum(t.cpu for t in report.stages.values())),
+        "calls": 1,
+    }
+    return {"components": components, "encode": {"wall": 0.0, "cpu": 0.0, "calls": 0}}
 
 
 def _memory_kib(field: str) -> int:

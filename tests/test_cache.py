@@ -1,0 +1,171 @@
+import hashlib
+import json
+import shutil
+
+import pytest
+
+from pipeline import cache as cache_module
+from pipeline.cache import MANIFEST
+from pipeline.runner import PipelineRunner
+from pipeline.sink import DirectSink
+from tests.conftest import write
+from tests.test_render import tree
+
+SPECIAL = '{% extends "base.html" %}{% block main %}SPECIAL {{ page.html | safe }}{% endblock %}\n'
+
+
+@pytest.fixture
+def site(tmp_path, corpus_dir):
+    """A content folder (the generated corpus plus two pages on their own template)."""
+    content = tmp_path / "c"
+    shutil.copytree(corpus_dir, content)
+    write(content, "_templates/special.html", SPECIAL)
+    write(
+        content, "special/one.md", "---\ntemplate: special\n---\n# One\n\n[home](../index.html)\n"
+    )
+    write(content, "special/two.md", "---\ntemplate: special\n---\n# Two\n")
+    return content
+
+
+def build(content, out, cache, **kwargs):
+    return PipelineRunner(content, DirectSink(out), cache_dir=cache, **kwargs).run()
+
+
+def test_no_change_rebuild_renders_and_writes_nothing(site, tmp_path):
+    out, cache = tmp_path / "s", tmp_path / "cache"
+    cold = build(site, out, cache)
+    before = tree(out)
+    warm = build(site, out, cache, jobs=2)
+    assert cold.ok and warm.ok and warm.warnings == []
+    assert warm.pages_rendered == 0 and warm.cache_hits == warm.pages_built == cold.pages_built
+    assert warm.files_written == warm.bytes_written == 0
+    assert warm.files_unchanged == cold.files_written
+    assert (warm.media_files, warm.unresolved, warm.drafts) == (
+        cold.media_files,
+        cold.unresolved,
+        cold.drafts,
+    )
+    assert tree(out) == before
+
+
+def test_template_change_rebuilds_exactly_the_pages_that_use_it(site, tmp_path):
+    out, cache = tmp_path / "s", tmp_path / "cache"
+    build(site, out, cache)
+    write(site, "_templates/special.html", SPECIAL.replace("SPECIAL", "CHANGED"))
+    report = build(site, out, cache)
+    assert report.ok and report.pages_rendered == 2
+    assert report.files_written == 2  # the two pages; every site-level file is unchanged
+    assert (out / "special/one.html").read_text().count("CHANGED") == 1
+    clean = tmp_path / "clean"
+    build(site, clean, None)
+    assert tree(out) == tree(clean)
+
+
+def test_changing_a_theme_template_rebuilds_every_page_using_it(site, tmp_path):
+    out, cache = tmp_path / "s", tmp_path / "cache"
+    cold = build(site, out, cache)
+    write(site, "_templates/_macros.html", "{% macro tag_links(tags, root) %}{% endmacro %}\n"
+          "{% macro page_list(pages, root) %}{% endmacro %}\n")  # fmt: skip
+    report = build(site, out, cache)
+    assert report.pages_rendered == cold.pages_built - 2  # all but the two special pages
+
+
+def test_one_page_changed_rebuilds_that_page_alone(site, tmp_path):
+    out, cache = tmp_path / "s", tmp_path / "cache"
+    cold = build(site, out, cache)
+    page = site / "special/one.md"  # its summary (first paragraph) stays the same
+    page.write_text(page.read_text() + "\nmore text\n")
+    report = build(site, out, cache)
+    assert report.pages_rendered == 1 and report.cache_hits == cold.pages_built - 1
+    assert report.files_written == 1
+    assert "more text" in (out / "special/one.html").read_text()
+
+
+def test_clean_ignores_the_cache(site, tmp_path):
+    out, cache = tmp_path / "s", tmp_path / "cache"
+    cold = build(site, out, cache)
+    report = build(site, out, cache, clean=True)
+    assert report.pages_rendered == cold.pages_built and report.cache_hits == 0
+    assert report.files_written == cold.files_written
+    assert build(site, out, cache).pages_rendered == 0  # --clean wrote a fresh cache
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: b"not json at all",
+        lambda data: data[: len(data) // 2],
+        lambda data: data.replace(b'"title"', b'"tutle"', 1),
+        lambda data: b"",
+    ],
+)
+def test_corrupt_cache_is_detected_and_rebuilt(site, tmp_path, damage):
+    out, cache = tmp_path / "s", tmp_path / "cache"
+    cold = build(site, out, cache)
+    manifest = cache / MANIFEST
+    manifest.write_bytes(damage(manifest.read_bytes()))
+    report = build(site, out, cache)
+    assert report.pages_rendered == cold.pages_built
+    assert [w for w in report.warnings if "ignored" in w and "corrupt" in w]
+    assert build(site, out, cache).pages_rendered == 0
+
+
+def test_cache_with_a_valid_checksum_but_wrong_fields_is_not_trusted(site, tmp_path):
+    out, cache = tmp_path / "s", tmp_path / "cache"
+    cold = build(site, out, cache)
+    manifest = cache / MANIFEST
+    data = json.loads(manifest.read_bytes().partition(b"\n")[2])
+    next(iter(data["pages"].values()))["size"] = "big"
+    body = json.dumps(data).encode()
+    manifest.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    report = build(site, out, cache)
+    assert report.pages_rendered == cold.pages_built and report.warnings
+
+
+def test_missing_output_file_is_written_again(site, tmp_path):
+    out, cache = tmp_path / "s", tmp_path / "cache"
+    build(site, out, cache)
+    (out / "special/one.html").unlink()
+    (out / "feed.xml").unlink()
+    report = build(site, out, cache)
+    assert report.pages_rendered == 1 and report.files_written == 2
+    assert (out / "special/one.html").is_file() and (out / "feed.xml").is_file()
+
+
+def test_foreign_cache_from_another_version_is_ignored(site, tmp_path, monkeypatch):
+    out, cache = tmp_path / "s", tmp_path / "cache"
+    cold = build(site, out, cache)
+    monkeypatch.setattr(cache_module, "__version__", "99.0")
+    report = build(site, out, cache)
+    assert report.pages_rendered == cold.pages_built
+    assert [w for w in report.warnings if "foreign" in w]
+
+
+def test_foreign_cache_from_another_extension_set_is_ignored(site, tmp_path, monkeypatch):
+    out, cache = tmp_path / "s", tmp_path / "cache"
+    cold = build(site, out, cache)
+    key = cache_module.site_key("t", "u")
+    monkeypatch.setattr(cache_module.markup, "EXTENSIONS", ("tables",))
+    assert cache_module.site_key("t", "u") != key
+    monkeypatch.undo()
+    manifest = cache / MANIFEST
+    data = json.loads(manifest.read_bytes().partition(b"\n")[2])
+    data["site_key"] = "0" * 64  # what a build with other extensions would have written
+    body = json.dumps(data).encode()
+    manifest.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    report = build(site, out, cache)
+    assert report.pages_rendered == cold.pages_built
+    assert [w for w in report.warnings if "foreign" in w]
+
+
+def test_feed_keeps_its_html_when_pages_come_from_the_cache(site, tmp_path):
+    out, cache = tmp_path / "s", tmp_path / "cache"
+    build(site, out, cache)
+    feed = (out / "feed.xml").read_bytes()
+    write(site, "new-old-page.md", "---\ndate: 1999-01-01\n---\n# Old\n")  # not in the feed
+    report = build(site, out, cache)
+    assert report.pages_rendered == 1
+    assert (out / "feed.xml").read_bytes() == feed
+    clean = tmp_path / "clean"
+    build(site, clean, None)
+    assert tree(out) == tree(clean)
