@@ -1,4 +1,6 @@
-"""Writing files through each OutputSink."""
+"""Writing files through each OutputSink, and the floor they are measured against."""
+
+import os
 
 import numpy as np
 
@@ -82,3 +84,61 @@ class SinkWrite:
         return self._write(common.fresh_dir("fresh-"), self.payloads[0]).files
 
     track_files.unit = "files"
+
+
+class SinkFloor:
+    """The floor: the tightest sequential os.open/os.write/os.close loop, no sink, same cases.
+
+    It imports nothing from pipeline, so it moves only with the machine and the kernel:
+    read SinkWrite.time_write_fresh against it from the same run.
+    """
+
+    params = [list(CASES)]
+    param_names = ["case"]
+    version = 1
+    timeout = 120
+    number = 1
+    rounds = 1
+    repeat = (3, 5, 5.0)
+    warmup_time = 0
+
+    def setup(self, case):
+        self.paths = _files(case)
+        self.folders = sorted({path.rsplit("/", 1)[0] for path in self.paths})
+        self.payload = _payload(case, 1)
+
+    def time_write_fresh(self, case):
+        """Creating the files with no checks, no atomicity and no bookkeeping."""
+        root = common.fresh_dir("floor-")
+        for folder in self.folders:
+            os.mkdir(f"{root}/{folder}")
+        data = self.payload
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+        for path in self.paths:
+            fd = os.open(f"{root}/{path}", flags, 0o666)
+            os.write(fd, data)
+            os.close(fd)
+
+
+class BuildWithSink:
+    """A 300-page build into an empty folder through each sink: what writing costs a build."""
+
+    params = [list(common.SINKS)]
+    param_names = ["sink"]
+    version = 1
+    timeout = 180
+    number = 1
+    rounds = 1
+    repeat = (2, 3, 15.0)
+    warmup_time = 0
+
+    def setup_cache(self):
+        return common.make_corpus(os.path.abspath("content-300"), 300)
+
+    def setup(self, content, sink):
+        common.require("pipeline.runner", "PipelineRunner")
+        common.sink_class(sink)
+
+    def time_build(self, content, sink):
+        """Wall time of the build; the gap between sinks is the writing taken off its path."""
+        common.build(content, common.fresh_dir("site-"), sink=sink)

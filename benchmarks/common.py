@@ -24,7 +24,10 @@ from typing import Any
 SEED = 0
 VALGRIND_SCRIPT = Path(__file__).with_name("tools") / "instructions_workload.py"
 # Sinks by benchmark parameter name: (module, class). Append new sinks; never rename.
-SINKS = {"direct": ("pipeline.sink", "DirectSink")}
+SINKS = {
+    "direct": ("pipeline.sink", "DirectSink"),
+    "batch": ("pipeline.batch_sink", "BatchSink"),
+}
 
 
 def require(module: str, *names: str) -> Any:

@@ -10,7 +10,7 @@ from pathlib import Path
 from pipeline import corpus
 from pipeline.errors import PipelineError
 from pipeline.runner import BuildReport, PipelineRunner, default_jobs
-from pipeline.sink import DirectSink
+from pipeline.sink import DEFAULT_SINK, SINKS, open_sink
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 SHOWN = 10  # problems listed in the summary before "and N more"
@@ -56,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
         "--clean", action="store_true", help="ignore the build cache: render and write everything"
     )
     build.add_argument(
+        "--sink",
+        choices=sorted(SINKS),
+        default=DEFAULT_SINK,
+        help=f"how files are written (default: {DEFAULT_SINK}; direct is the naive baseline)",
+    )
+    build.add_argument(
         "--report", type=Path, metavar="FILE", help="write the build report as JSON to FILE"
     )
     build.add_argument(
@@ -99,7 +105,7 @@ def _build(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error("--jobs must be at least 1")
     cache_dir = None if args.no_cache else (args.cache_dir or args.out / CACHE_FOLDER)
     try:
-        sink = DirectSink(args.out)
+        sink = open_sink(args.sink, args.out)
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED

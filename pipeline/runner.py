@@ -113,9 +113,15 @@ class PipelineRunner:
                 renderer.close()
             else:
                 renderer.terminate()
-            stats = self.sink.close()
-            report.files_written = stats.files
-            report.bytes_written = stats.bytes
+            # A sink that writes in the background may report a write error only now.
+            try:
+                with clock.stage("write"):
+                    stats = self.sink.close()
+            except SinkWriteError as exc:
+                report.fatal = report.fatal or f"cannot write the site: {exc}"
+            else:
+                report.files_written = stats.files
+                report.bytes_written = stats.bytes
             report.elapsed = time.perf_counter() - start
             report.cpu = time.process_time() - start_cpu
             if self.trace is not None:

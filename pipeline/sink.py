@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import posixpath
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -20,11 +21,16 @@ from pipeline.errors import SinkWriteError, UnsafePathError
 
 @dataclass(slots=True)
 class SinkStats:
-    files: int = 0
-    bytes: int = 0
-    write_calls: int = 0  # write() system calls issued for file data
+    files: int = 0  # files whose final bytes are as given, identical ones left alone included
+    bytes: int = 0  # their bytes
+    write_calls: int = 0  # write() system calls issued for file data (a mmap copy counts 0)
     dirs_created: int = 0
-    seconds: float = 0.0  # wall time spent inside the sink
+    seconds: float = 0.0  # wall time the caller spent inside the sink (write and close)
+    skipped_identical: int = 0  # files already holding exactly these bytes: not rewritten
+    bytes_skipped: int = 0  # their bytes
+    batches: int = 0  # batches handed to writer threads
+    wait_seconds: float = 0.0  # time the caller was blocked: back-pressure, then close
+    mmap_writes: int = 0  # files written through mmap instead of write()
 
 
 class OutputSink(Protocol):
@@ -54,11 +60,8 @@ class DirectSink:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = os.fspath(root)
         self._stats = SinkStats()
-        self._dirs: set[str] = set()  # relative folders already checked or made
-        try:
-            os.makedirs(self.root, exist_ok=True)
-        except OSError as exc:
-            raise SinkWriteError(self.root, f"cannot create output folder: {exc.strerror}") from exc
+        make_root(self.root)
+        self._folders = Folders(self.root)
 
     def __enter__(self) -> DirectSink:
         return self
@@ -70,7 +73,8 @@ class DirectSink:
         start = time.perf_counter()
         rel = check_relpath(relpath)
         folder, name = posixpath.split(rel)
-        self._ensure_folder(folder)
+        if folder:
+            self._folders.ensure(folder)
         final = os.path.join(self.root, rel)
         # Write beside the target and rename over it, so a killed build leaves
         # either the old file or the new one at the final path, never half of one.
@@ -80,7 +84,7 @@ class DirectSink:
                 f.write(data)
             os.replace(tmp, final)
         except OSError as exc:
-            _remove_quietly(tmp)
+            remove_quietly(tmp)
             raise SinkWriteError(rel, f"cannot write: {exc.strerror or exc}") from exc
         stats = self._stats
         stats.files += 1
@@ -89,29 +93,79 @@ class DirectSink:
         stats.seconds += time.perf_counter() - start
 
     def close(self) -> SinkStats:
+        self._stats.dirs_created = self._folders.created
         return self._stats
 
-    def _ensure_folder(self, folder: str) -> None:
-        """Create ``folder`` and its parents once, refusing any symlinked component."""
-        if folder in self._dirs or not folder:
-            return
-        parent = posixpath.dirname(folder)
-        self._ensure_folder(parent)
+
+class Folders:
+    """Creates folders under ``root`` once each, refusing any symlinked component.
+
+    Every sink shares it, so the symlink rule lives in one place. ``ensure`` returns
+    True when the folder was made by this object, so it held nothing before.
+    """
+
+    __slots__ = ("root", "created", "_known")
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.created = 0
+        self._known: dict[str, bool] = {"": False}  # folder -> made by us
+
+    def ensure(self, folder: str) -> bool:
+        known = self._known.get(folder)
+        if known is not None:
+            return known
+        self.ensure(posixpath.dirname(folder))
         path = os.path.join(self.root, folder)
         try:
             os.mkdir(path)
-            self._stats.dirs_created += 1
+            self.created += 1
+            made = True
         except FileExistsError:
             if os.path.islink(path):
                 raise UnsafePathError(folder, "output folder is a symlink; refused") from None
             if not os.path.isdir(path):
                 raise SinkWriteError(folder, "exists and is not a folder") from None
+            made = False
         except OSError as exc:
             raise SinkWriteError(folder, f"cannot create folder: {exc.strerror}") from exc
-        self._dirs.add(folder)
+        self._known[folder] = made
+        return made
 
 
-def _remove_quietly(path: str) -> None:
+def make_root(root: str) -> None:
+    """Create the output folder (and its parents) if needed."""
+    try:
+        os.makedirs(root, exist_ok=True)
+    except OSError as exc:
+        raise SinkWriteError(root, f"cannot create output folder: {exc.strerror}") from exc
+
+
+def _batch_sink(root: str | os.PathLike[str]) -> OutputSink:
+    from pipeline.batch_sink import BatchSink  # it imports this module
+
+    return BatchSink(root)
+
+
+# Sinks by the name the CLI's --sink takes. "direct" stays for good as the baseline.
+SINKS: dict[str, Callable[[str | os.PathLike[str]], OutputSink]] = {
+    "direct": DirectSink,
+    "batch": _batch_sink,
+}
+# The fastest correct sink (docs/profiling-report.md, "Sink", has the measurements).
+DEFAULT_SINK = "batch"
+
+
+def open_sink(name: str, root: str | os.PathLike[str]) -> OutputSink:
+    """A new sink of kind ``name`` (a key of SINKS) writing under ``root``."""
+    try:
+        factory = SINKS[name]
+    except KeyError:
+        raise ValueError(f"unknown sink {name!r}; choose from {', '.join(SINKS)}") from None
+    return factory(root)
+
+
+def remove_quietly(path: str) -> None:
     try:
         os.unlink(path)
     except OSError:

@@ -71,3 +71,21 @@ def test_python_dash_m_entry_point(tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert "built 1 pages" in run.stdout
+
+
+def test_every_sink_builds_the_same_site(tmp_path, capsys):
+    assert main(["corpus", str(tmp_path / "c"), "--pages", "30", "--seed", "5"]) == 0
+    sites = {}
+    for sink in ("direct", "batch"):
+        out = tmp_path / sink
+        argv = ["build", str(tmp_path / "c"), "--out", str(out), "--sink", sink, "--no-cache"]
+        assert main(argv) == 0
+        sites[sink] = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert sites["direct"] == sites["batch"]
+    assert len(sites["direct"]) > 30
+
+
+def test_unknown_sink_is_a_usage_error(tmp_path):
+    with pytest.raises(SystemExit) as caught:
+        main(["build", str(tmp_path), "--out", str(tmp_path / "s"), "--sink", "teleport"])
+    assert caught.value.code == 2

@@ -245,3 +245,20 @@ def test_builds_are_reproducible(corpus_dir, tmp_path):
         if p.is_file()
     }
     assert one == two
+
+
+class SinkFailingAtClose(DirectSink):
+    """A sink that writes in the background and learns of a full disk only at close()."""
+
+    def close(self):
+        super().close()
+        raise SinkWriteError("late/page.html", "cannot write: No space left on device")
+
+
+def test_write_error_reported_at_close_stops_the_build_naming_the_file(tmp_path):
+    write(tmp_path / "c", "x.md", "x\n")
+    report = PipelineRunner(tmp_path / "c", SinkFailingAtClose(tmp_path / "s")).run()
+    assert report.fatal == (
+        "cannot write the site: late/page.html: cannot write: No space left on device"
+    )
+    assert not report.ok
