@@ -33,10 +33,11 @@ class SinkWrite:
     param_names = ["sink", "case"]
     version = 1
     timeout = 300
-    # Budget: every sample creates its files anew, so a few samples, one round.
+    # Budget: every sample creates its files anew and the class has 2 x 4 x 6 cases, so
+    # two or three samples in one round (the suite must run in under 3 minutes a commit).
     number = 1
     rounds = 1
-    repeat = (3, 5, 5.0)
+    repeat = (2, 3, 3.0)
     warmup_time = 0
 
     def setup(self, sink, case):
@@ -129,7 +130,7 @@ class BuildWithSink:
     timeout = 180
     number = 1
     rounds = 1
-    repeat = (2, 3, 15.0)
+    repeat = (2, 2, 10.0)
     warmup_time = 0
 
     def setup_cache(self):
