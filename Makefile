@@ -18,10 +18,11 @@ SCRATCH_CONF := .asv/scratch.conf.json
 NPM_DIR := .asv/npm
 
 .DEFAULT_GOAL := help
-.PHONY: help site test clean bench history publish preview compare dashboard profile
+.PHONY: help site test clean bench history publish preview compare dashboard profile \
+  regressions
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -93,6 +94,11 @@ compare: $(ASV_MACHINE) $(SCRATCH_CONF) ## benchmark A and B side by side (scrat
 	@[ -n "$(A)" ] && [ -n "$(B)" ] || { echo "usage: make compare A=rev B=rev [BENCH=regex]"; exit 2; }
 	$(ASV) --config $(SCRATCH_CONF) continuous --machine $(MACHINE) --split \
 	  $(if $(BENCH),--bench '$(BENCH)') $(A) $(B)
+
+FORMAT ?= text
+regressions: $(VENV)/.installed ## steps by commit along main in results/, undone ones marked: make regressions [FORMAT=md] [ONLY=deterministic]
+	@$(PY) benchmarks/tools/regressions.py --machine $(MACHINE) --format $(FORMAT) \
+	  $(if $(ONLY),--only $(ONLY))
 
 dashboard: ## publish the committed history, benchmark what is missing, publish again
 	$(MAKE) --no-print-directory publish
