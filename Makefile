@@ -81,11 +81,13 @@ history: $(ASV_MACHINE) ## benchmark every commit on main that changed pipeline/
 	  $(ASV) run --machine $(MACHINE) --show-stderr HASHFILE:.asv/missing.txt; \
 	else echo "every commit that changed pipeline/ has a result"; fi
 
-publish: $(ASV_MACHINE) ## build the dashboard into html/, with its scripts served locally (works offline)
+publish: $(ASV_MACHINE) ## build the dashboard into html/ (works offline), with its page of steps by commit
 	$(ASV) publish
 	@test -d $(NPM_DIR)/node_modules/flot || npm install --silent --no-audit --no-fund \
 	  --ignore-scripts --prefix $(NPM_DIR) $$($(PY) benchmarks/tools/offline_dashboard.py --print-packages)
 	$(PY) benchmarks/tools/offline_dashboard.py html $(NPM_DIR)
+	$(PY) benchmarks/tools/regressions.py --machine $(MACHINE) --format html \
+	  --out html/regressions-by-commit.html --nav-in html/index.html
 
 preview: ## serve the dashboard on http://127.0.0.1:8080/
 	$(PY) -m http.server --bind 127.0.0.1 --directory html 8080
