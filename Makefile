@@ -19,7 +19,7 @@ NPM_DIR := .asv/npm
 
 .DEFAULT_GOAL := help
 .PHONY: help site test clean bench history publish preview compare dashboard profile \
-  regressions
+  regressions perf-check
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -101,6 +101,13 @@ FORMAT ?= text
 regressions: $(VENV)/.installed ## steps by commit along main in results/, undone ones marked: make regressions [FORMAT=md] [ONLY=deterministic]
 	@$(PY) benchmarks/tools/regressions.py --machine $(MACHINE) --format $(FORMAT) \
 	  $(if $(ONLY),--only $(ONLY))
+
+# make exits 2 whenever a recipe fails (its own convention); the check's status is printed.
+perf-check: $(VENV)/.installed ## BASE (default: previous commit on main) vs the working tree; fails on a regression: make perf-check [BASE=rev] [ONLY=deterministic] [BENCH=regex]
+	@$(PY) benchmarks/tools/perf_check.py --machine $(MACHINE) $(if $(BASE),--base '$(BASE)') \
+	  $(if $(ONLY),--only $(ONLY)) $(if $(BENCH),--bench '$(BENCH)') \
+	  || { status=$$?; echo "perf-check exit status $$status (1: regressed, 2: could not run)"; \
+	       exit $$status; }
 
 dashboard: ## publish the committed history, benchmark what is missing, publish again
 	$(MAKE) --no-print-directory publish

@@ -1,6 +1,7 @@
-"""benchmarks/tools/regressions.py: steps by commit.
+"""benchmarks/tools/regressions.py and perf_check.py: steps by commit, and the gate.
 
-The step rule and the report run on synthetic values and a synthetic asv results history.
+The step rule and the report run on synthetic values and a synthetic asv results history;
+the gate runs for real in a temporary clone, on one valgrind benchmark to keep it short.
 """
 
 from __future__ import annotations
@@ -9,9 +10,13 @@ import datetime
 import importlib.util
 import json
 import math
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 TOOLS = REPO / "benchmarks" / "tools"
@@ -229,3 +234,63 @@ def test_report_of_the_committed_history_runs_in_seconds():
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("main: ")
+
+
+# The gate, for real, in a temporary clone.
+
+needs_valgrind = pytest.mark.skipif(
+    shutil.which("valgrind") is None, reason="the instruction benchmarks need valgrind"
+)
+MORE_MARKDOWN = '''
+
+class _Padded(markdown.Markdown):
+    """About 5% more Markdown work per page: a twentieth of the page, converted again."""
+
+    def convert(self, source):
+        return super().convert(source + "\\n\\n" + source[: len(source) // 20])
+
+
+def new_markdown() -> markdown.Markdown:  # noqa: F811
+    return _Padded(extensions=list(EXTENSIONS))
+'''
+
+
+def _clone_and_commit(tmp_path: Path, path: str, addition: str) -> Path:
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True)
+    with open(clone / path, "a") as f:
+        f.write(addition)
+    _git(clone, "commit", "-q", "-am", f"Change {path}")
+    return clone
+
+
+def _perf_check(clone: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("HOME", "ASV_PYTHONPATH")}
+    return subprocess.run(
+        [sys.executable, str(clone / "benchmarks" / "tools" / "perf_check.py"), *args],
+        cwd=clone, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+
+
+@needs_valgrind
+def test_perf_check_fails_a_commit_that_adds_5_percent_markdown_work(tmp_path):
+    clone = _clone_and_commit(tmp_path, "pipeline/markup.py", MORE_MARKDOWN)
+    run = _perf_check(clone, "--base", "HEAD~1", "--bench", "track_markdown_page_instructions")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "REGRESSED: bench_render.MarkdownRender.track_markdown_page_instructions" in run.stdout
+    assert not list((clone / "results").rglob("*existing*.json")), "perf-check wrote results/"
+
+
+@needs_valgrind
+def test_perf_check_passes_a_readme_only_commit(tmp_path):
+    clone = _clone_and_commit(tmp_path, "README.md", "\nOne more line.\n")
+    run = _perf_check(clone, "--base", "HEAD~1", "--bench", "track_markdown_page_instructions")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "no regression beyond the thresholds" in run.stdout
+
+
+def test_perf_check_says_why_it_cannot_run(tmp_path):
+    clone = _clone_and_commit(tmp_path, "README.md", "\nOne more line.\n")
+    run = _perf_check(clone, "--base", "no-such-revision")
+    assert run.returncode == 2
+    assert "could not run" in run.stdout and "no-such-revision" in run.stdout

@@ -1,0 +1,227 @@
+"""The performance check that gates a change: BASE against the working tree.
+
+Usage (from the repository root; ``make perf-check`` runs it):
+    python benchmarks/tools/perf_check.py [--base REV] [--only all|deterministic]
+                                          [--bench REGEX] [--machine reference]
+
+Both sides run the working tree's benchmark suite with ``asv run --python=same`` in this
+interpreter, each with its own ``pipeline`` first on ASV_PYTHONPATH (ahead of the editable
+install): BASE's extracted with ``git archive``, the working tree's copied as it is, into
+.asv/perf-check/{base,work}/src. Copying keeps the two sides alike down to the length of
+their paths: with the working tree's used in place, the Markdown page's instruction count
+differed by 0.5% between the sides for identical code (the garbage collector runs at other
+moments when the interpreter holds other objects), against 0.015% between runs.
+
+Results go to .asv/perf-check/{base,work}/results, scratch folders of their own: never
+results/, and apart from .asv/scratch-results, whose readers would otherwise mix these
+results in. The working tree is recorded under the hash of ``git stash create`` (a commit
+object no branch points to) when it has uncommitted changes, under HEAD's when it has
+none.
+
+The default BASE is "the previous commit on main": HEAD's first parent when HEAD is on
+main, otherwise the commit where HEAD's branch left main.
+
+Exit status: 0 when nothing regressed beyond its threshold (see regressions.py), 1 when
+something did (the table names it), 2 when the check could not run (the reason is printed,
+with the end of asv's log), including a benchmark that failed in the working tree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import regressions
+
+WORK_DIR = Path(".asv") / "perf-check"
+
+
+class CannotRun(Exception):
+    """The check could not produce two sets of numbers to compare."""
+
+
+def git(repo: Path, *args: str) -> str:
+    run = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
+    if run.returncode != 0:
+        raise CannotRun(f"git {' '.join(args)} failed: {run.stderr.strip()}")
+    return run.stdout.strip()
+
+
+def resolves(repo: Path, name: str) -> bool:
+    run = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"],
+        cwd=repo, capture_output=True,
+    )  # fmt: skip
+    return run.returncode == 0
+
+
+def default_base(repo: Path) -> str:
+    """HEAD's first parent on main; on a branch, the commit where it left main."""
+    main = next((name for name in ("main", "origin/main") if resolves(repo, name)), None)
+    if main is not None:
+        on_main = subprocess.run(["git", "merge-base", "--is-ancestor", "HEAD", main], cwd=repo)
+        if on_main.returncode != 0:
+            return git(repo, "merge-base", "HEAD", main)
+    if not resolves(repo, "HEAD^"):
+        raise CannotRun("HEAD has no parent to compare with: give BASE=rev")
+    return git(repo, "rev-parse", "HEAD^")
+
+
+def working_tree(repo: Path) -> tuple[str, str]:
+    """(commit hash to record the working tree under, what to call it)."""
+    head = git(repo, "rev-parse", "HEAD")
+    subject = git(repo, "log", "-1", "--format=%s", "HEAD")
+    stash = git(repo, "stash", "create")
+    if stash:
+        return stash, f"working tree: {head[:8]} + uncommitted changes"
+    return head, f"working tree = {head[:8]} {subject}"
+
+
+def extract_pipeline(repo: Path, rev: str | None, dest: Path) -> None:
+    """``rev``'s pipeline/ (the working tree's if None) into ``dest``, alone."""
+    shutil.rmtree(dest, ignore_errors=True)
+    if rev is None:
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+        shutil.copytree(repo / "pipeline", dest / "pipeline", ignore=ignore)
+        return
+    run = subprocess.run(["git", "archive", "--format=tar", rev, "pipeline"], cwd=repo,
+                         capture_output=True)  # fmt: skip
+    if run.returncode != 0:
+        raise CannotRun(f"{rev} has no pipeline/ to benchmark: {run.stderr.decode().strip()}")
+    with tarfile.open(fileobj=io.BytesIO(run.stdout)) as tar:
+        tar.extractall(dest, filter="data")
+
+
+def write_config(repo: Path, work: Path, folder: Path) -> Path:
+    """asv.conf.json with this side's scratch results folder."""
+    from asv.util import load_json
+
+    config = load_json(str(repo / "asv.conf.json"), js_comments=True)
+    config.update(
+        repo=str(repo),
+        benchmark_dir=str(repo / "benchmarks"),
+        env_dir=str(work / "env"),
+        results_dir=str(folder / "results"),
+        html_dir=str(folder / "html"),
+        # asv run resolves its branches even with --set-commit-hash; a clone may have no main.
+        branches=["HEAD"],
+    )
+    path = folder / "asv.conf.json"
+    path.write_text(json.dumps(config, indent=4))
+    return path
+
+
+def write_machine(repo: Path, work: Path, machine: str) -> Path:
+    """A HOME whose .asv-machine.json describes ``machine``, as the Makefile writes it."""
+    source = repo / "results" / machine / "machine.json"
+    if not source.is_file():
+        raise CannotRun(f"no machine description {source}")
+    description = json.loads(source.read_text())
+    description.pop("version", None)
+    home = work / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / ".asv-machine.json").write_text(json.dumps({machine: description, "version": 1}))
+    return home
+
+
+def run_side(
+    repo: Path, work: Path, side: str, commit: str, path: list[Path], args: argparse.Namespace
+) -> dict:
+    """Benchmark one side; its values by series."""
+    folder = work / side
+    shutil.rmtree(folder / "results", ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    config = write_config(repo, work, folder)
+    command = [sys.executable, "-m", "asv", "--config", str(config), "run", "--python=same",
+               "--machine", args.machine, "--set-commit-hash", commit, "--show-stderr"]  # fmt: skip
+    if args.bench or args.only == "deterministic":
+        command += ["--bench", args.bench or r"\.track_"]
+    env = {
+        **os.environ,
+        "HOME": str(work / "home"),
+        "ASV_PYTHONPATH": os.pathsep.join(str(p) for p in path),
+    }
+    log = folder / "asv.log"
+    started = time.monotonic()
+    with open(log, "w") as out:
+        subprocess.run(command, cwd=repo, env=env, stdout=out, stderr=subprocess.STDOUT)
+    print(f"  {side}: {commit[:8]} in {time.monotonic() - started:.0f} s (log: {log})")
+    conf = regressions.load_config(str(config))
+    try:
+        values = regressions.load_values(conf, args.machine).get(commit)
+    except Exception as exc:  # asv's UserError and friends: no usable results
+        values, reason = None, str(exc)
+    else:
+        reason = "asv saved no results"
+    if not values:
+        tail = "".join(log.read_text().splitlines(keepends=True)[-25:])
+        raise CannotRun(f"{side} ({commit[:8]}) was not benchmarked: {reason}\n{tail}")
+    return values
+
+
+def check(args: argparse.Namespace) -> int:
+    repo = Path(git(Path.cwd(), "rev-parse", "--show-toplevel"))
+    work = repo / WORK_DIR
+    base = git(repo, "rev-parse", "--verify", f"{args.base}^{{commit}}") if args.base else None
+    base = base or default_base(repo)
+    base_subject = git(repo, "log", "-1", "--format=%s", base)
+    head, head_label = working_tree(repo)
+    print(f"perf-check: BASE {base[:8]} {base_subject}")
+    print(f"        against {head_label}")
+    write_machine(repo, work, args.machine)
+    extract_pipeline(repo, base, work / "base" / "src")
+    extract_pipeline(repo, None, work / "work" / "src")
+    before = run_side(repo, work, "base", base, [work / "base" / "src", repo], args)
+    after = run_side(repo, work, "work", head, [work / "work" / "src", repo], args)
+
+    if args.only == "deterministic":
+        after = {s: v for s, v in after.items() if s.kind == "deterministic"}
+    steps, failed = regressions.compare(before, after, base, head, head_label)
+    compared = [s for s in after if regressions.measured(after[s]) and before.get(s)]
+    print()
+    print(regressions.format_text(steps, dashboard=None), end="")
+    print()
+    for kind, threshold in regressions.THRESHOLDS.items():
+        ratios = [(after[s] / before[s], s.label) for s in compared if s.kind == kind]
+        if ratios:
+            ratio, label = max(ratios, key=lambda r: abs(r[0] - 1))
+            print(f"  {kind}: {len(ratios)} values, threshold {threshold:.0%}, "
+                  f"largest change {ratio - 1:+.3%} ({label})")  # fmt: skip
+    if failed:
+        print(f"could not run: failed in the working tree: {', '.join(failed)}")
+        return 2
+    if not compared:
+        print("could not run: no benchmark has a value on both sides")
+        return 2
+    worse = [s for s in steps if s.worse]
+    if worse:
+        print(f"REGRESSED: {', '.join(s.series.label for s in worse)}")
+        return 1
+    print("no regression beyond the thresholds")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--base", help="the commit to compare with (default: see above)")
+    parser.add_argument("--only", choices=("all", "deterministic"), default="all")
+    parser.add_argument("--bench", help="asv --bench regex (default: all, or track_ only)")
+    parser.add_argument("--machine", default="reference")
+    args = parser.parse_args(argv)
+    try:
+        return check(args)
+    except CannotRun as exc:
+        print(f"could not run: {exc}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
