@@ -19,7 +19,7 @@ NPM_DIR := .asv/npm
 
 .DEFAULT_GOAL := help
 .PHONY: help site test clean bench history publish preview compare dashboard profile \
-  regressions perf-check
+  regressions perf-check bisect
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -61,7 +61,14 @@ $(ASV_MACHINE): results/$(MACHINE)/machine.json | $(VENV)/.installed
 	$(PY) -c 'import json, sys; m = json.load(open(sys.argv[1])); m.pop("version"); \
 	  json.dump({m["machine"]: m, "version": 1}, open(sys.argv[2], "w"), indent=4)' $< $@
 
-$(SCRATCH_CONF): asv.conf.json | $(VENV)/.installed
+# asv runs from its config's folder and installs the build backend (flit_core) named by the
+# pyproject.toml it finds there: without one, the scratch config's environments cannot
+# install any commit.
+.asv/pyproject.toml:
+	mkdir -p $(@D)
+	ln -sf ../pyproject.toml $@
+
+$(SCRATCH_CONF): asv.conf.json .asv/pyproject.toml | $(VENV)/.installed
 	mkdir -p $(@D)
 	$(PY) -c 'import json, os, sys; from asv.util import load_json; \
 	  c = load_json("asv.conf.json", js_comments=True); here = os.getcwd(); \
@@ -108,6 +115,13 @@ perf-check: $(VENV)/.installed ## BASE (default: previous commit on main) vs the
 	  $(if $(ONLY),--only $(ONLY)) $(if $(BENCH),--bench '$(BENCH)') \
 	  || { status=$$?; echo "perf-check exit status $$status (1: regressed, 2: could not run)"; \
 	       exit $$status; }
+
+GOOD ?= $(shell git rev-list --first-parent main 2>/dev/null | tail -1)
+BAD ?= HEAD
+bisect: $(ASV_MACHINE) $(SCRATCH_CONF) ## find the commit that made BENCH step, with asv find (scratch results): make bisect BENCH=name [GOOD=rev BAD=rev] [INVERT=1]
+	@[ -n "$(BENCH)" ] || { echo "usage: make bisect BENCH=name [GOOD=rev BAD=rev] [INVERT=1]"; exit 2; }
+	$(ASV) --config $(SCRATCH_CONF) find --machine $(MACHINE) --show-stderr $(if $(INVERT),--invert) \
+	  '$(BAD) --not $(GOOD)^@' '$(BENCH)'
 
 dashboard: ## publish the committed history, benchmark what is missing, publish again
 	$(MAKE) --no-print-directory publish
