@@ -93,10 +93,12 @@ def test_a_drop_in_pages_built_is_the_regression():
     assert step.worse
 
 
-def test_kinds_follow_the_benchmark_type():
-    assert regressions.kind_of("track") == "deterministic"
-    assert regressions.kind_of("peakmemory") == "memory"
-    assert regressions.kind_of("time") == "timing"
+def test_kinds_follow_the_benchmark_type_and_wall_time_tracks_are_timings():
+    assert regressions.kind_of("a.B.track_write_calls", "track") == "deterministic"
+    assert regressions.kind_of("a.B.peakmem_build", "peakmemory") == "memory"
+    assert regressions.kind_of("a.B.time_build", "time") == "timing"
+    # A share of wall time is a timing, whatever its prefix.
+    assert regressions.kind_of("a.StageShares.track_stage_share", "track") == "timing"
 
 
 def test_graph_url_has_asvs_hash_format_for_params_and_commits():
