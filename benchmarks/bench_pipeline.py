@@ -15,10 +15,10 @@ class Build:
     param_names = ["pages"]
     version = 1
     timeout = 300
-    # Budget: a 1000-page build takes seconds, so three samples in one round.
+    # Budget: a 1000-page build takes seconds, so two samples in one round.
     number = 1
     rounds = 1
-    repeat = (3, 3, 30.0)
+    repeat = (2, 2, 30.0)
     warmup_time = 0
 
     def setup_cache(self):

@@ -34,10 +34,10 @@ class SinkWrite:
     version = 1
     timeout = 300
     # Budget: every sample creates its files anew and the class has 2 x 4 x 6 cases, so
-    # two or three samples in one round (the suite must run in under 3 minutes a commit).
+    # two samples in one round (the suite must run in under 3 minutes a commit).
     number = 1
     rounds = 1
-    repeat = (2, 3, 3.0)
+    repeat = (2, 2, 2.0)
     warmup_time = 0
 
     def setup(self, sink, case):
@@ -100,7 +100,7 @@ class SinkFloor:
     timeout = 120
     number = 1
     rounds = 1
-    repeat = (3, 5, 5.0)
+    repeat = (2, 3, 3.0)
     warmup_time = 0
 
     def setup(self, case):
