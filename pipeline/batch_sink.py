@@ -15,21 +15,25 @@ docs/profiling-report.md, "Sink"):
   rename per top-level entry instead of one per file;
 - into a folder that already holds a site, each file is written beside its target and
   renamed over it, as DirectSink does, unless the target already holds exactly these
-  bytes (size, then contents): then nothing is written at all.
+  bytes: then nothing is written at all. That check runs in the caller's thread: one
+  open and one read cost less than handing the file to a writer thread and back.
 
-A killed build leaves at most hidden ``.*.tmp`` files or a ``.sink-staging-*`` folder.
+A killed build leaves at most hidden ``.*.tmp`` files or a ``.sink-staging-*`` folder;
+the next BatchSink on that folder removes such a staging folder once no live sink holds
+its lock.
 """
 
 from __future__ import annotations
 
+import fcntl
 import mmap
 import os
 import posixpath
 import queue
+import shutil
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
 
 from pipeline.errors import SinkWriteError
 from pipeline.sink import Folders, SinkStats, check_relpath, make_root, remove_quietly
@@ -38,22 +42,18 @@ WORKERS = 3
 BATCH_FILES = 64
 BATCH_BYTES = 1 << 20
 QUEUE_BATCHES = 2  # per worker: batches waiting beyond the ones being written
-# Files at least this large are copied into the page cache through mmap: 1.8x faster than
-# one write() at 64 MiB here, 2-3x slower from 256 KiB to 16 MiB (docs/profiling-report.md).
+# Files at least this large are copied into the page cache through mmap. When earlier
+# writes have left a few hundred MiB dirty, the kernel throttles write() to the disk's
+# pace and an mmap copy of 64 MiB took half the time (76 against 153 ms); with nothing
+# dirty it costs 11 ms more (27 against 16 ms). Below 1 MiB it always loses
+# (docs/profiling-report.md, "Sink").
 MMAP_MIN = 32 << 20
+# Comparing reads the old file in chunks: mmap lost there (114 against 17 ms at 64 MiB).
 COMPARE_CHUNK = 8 << 20
+STAGING_PREFIX = ".sink-staging-"
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+_READ = os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW
 _STOP = None
-
-
-@dataclass(slots=True)
-class _Counts:
-    """One writer thread's share of the statistics, merged at close."""
-
-    write_calls: int = 0
-    skipped_identical: int = 0
-    bytes_skipped: int = 0
-    mmap_writes: int = 0
 
 
 class BatchSink:
@@ -74,15 +74,11 @@ class BatchSink:
         start = time.perf_counter()
         self.root = os.fspath(root)
         make_root(self.root)
-        if staging is None:
-            with os.scandir(self.root) as entries:
-                staging = next(entries, None) is None
+        empty = _remove_stale_staging(self.root)
         self.staging: str | None = None
-        if staging:
-            try:
-                self.staging = tempfile.mkdtemp(prefix=".sink-staging-", dir=self.root)
-            except OSError as exc:
-                raise SinkWriteError(self.root, f"cannot create staging folder: {exc}") from exc
+        self._staging_lock: int | None = None
+        if staging if staging is not None else empty:
+            self.staging, self._staging_lock = _new_staging(self.root)
         # In staging mode no target can exist yet, so nothing is compared or renamed.
         self._base = self.staging or self.root
         self._folders = Folders(self._base)
@@ -90,19 +86,21 @@ class BatchSink:
         self._batch_bytes = batch_bytes
         self._mmap_min = mmap_min
         self._stats = SinkStats()
-        self._batch: list[tuple[str, bytes, bool]] = []  # (relpath, data, may exist)
+        self._batch: list[tuple[str, bytes]] = []
         self._batch_size = 0
         self._seen: set[str] = set()
-        self._queue: queue.Queue[list[tuple[str, bytes, bool]] | None] = queue.Queue(
+        self._queue: queue.Queue[list[tuple[str, bytes]] | None] = queue.Queue(
             maxsize=max(1, workers * queue_batches)
         )
         self._error: SinkWriteError | None = None
         self._raised = False  # the error already reached the caller once
         self._closed = False
-        self._counts = [_Counts() for _ in range(workers)]
+        # One slot per writer thread, summed at close: write() calls and mmap copies.
+        self._write_calls = [0] * workers
+        self._mmap_writes = [0] * workers
         self._threads = [
-            threading.Thread(target=self._work, args=(c,), name=f"sink-writer-{i}", daemon=True)
-            for i, c in enumerate(self._counts)
+            threading.Thread(target=self._work, args=(i,), name=f"sink-writer-{i}", daemon=True)
+            for i in range(workers)
         ]
         for thread in self._threads:
             thread.start()
@@ -135,13 +133,17 @@ class BatchSink:
             self._queue.join()
         self._seen.add(rel)
         data = bytes(data)  # the caller may reuse a bytearray or memoryview
-        self._batch.append((rel, data, not new_folder))
-        self._batch_size += len(data)
         stats = self._stats
         stats.files += 1
         stats.bytes += len(data)
-        if len(self._batch) >= self._batch_files or self._batch_size >= self._batch_bytes:
-            self._flush()
+        if not new_folder and _holds(os.path.join(self._base, rel), data):
+            stats.skipped_identical += 1
+            stats.bytes_skipped += len(data)
+        else:
+            self._batch.append((rel, data))
+            self._batch_size += len(data)
+            if len(self._batch) >= self._batch_files or self._batch_size >= self._batch_bytes:
+                self._flush()
         stats.seconds += time.perf_counter() - start
 
     def close(self) -> SinkStats:
@@ -158,11 +160,8 @@ class BatchSink:
             if self.staging is not None:
                 self._publish()  # complete files only, even after an error
             stats = self._stats
-            for c in self._counts:
-                stats.write_calls += c.write_calls
-                stats.skipped_identical += c.skipped_identical
-                stats.bytes_skipped += c.bytes_skipped
-                stats.mmap_writes += c.mmap_writes
+            stats.write_calls = sum(self._write_calls)
+            stats.mmap_writes = sum(self._mmap_writes)
             stats.dirs_created = self._folders.created
             stats.seconds += time.perf_counter() - start
         if self._error is not None and not self._raised:
@@ -185,7 +184,7 @@ class BatchSink:
 
     def _publish(self) -> None:
         """Rename the staging folder's top-level entries into the output folder."""
-        assert self.staging is not None
+        assert self.staging is not None and self._staging_lock is not None
         try:
             for name in sorted(os.listdir(self.staging)):
                 os.rename(os.path.join(self.staging, name), os.path.join(self.root, name))
@@ -194,34 +193,32 @@ class BatchSink:
             if self._error is None:
                 where = os.path.relpath(exc.filename or self.staging, self.staging)
                 self._error = SinkWriteError(where, f"cannot move into place: {exc.strerror}")
+        finally:
+            os.close(self._staging_lock)
 
     # The writer threads' side.
 
-    def _work(self, counts: _Counts) -> None:
+    def _work(self, slot: int) -> None:
         while True:
             batch = self._queue.get()
             try:
                 if batch is _STOP:
                     return
                 if self._error is None:
-                    self._write_batch(batch, counts)
+                    self._write_batch(batch, slot)
             except BaseException as exc:  # noqa: BLE001 - must reach the caller's thread
                 if self._error is None:
                     self._error = SinkWriteError("?", f"writer thread failed: {exc!r}")
             finally:
                 self._queue.task_done()
 
-    def _write_batch(self, batch: list[tuple[str, bytes, bool]], counts: _Counts) -> None:
+    def _write_batch(self, batch: list[tuple[str, bytes]], slot: int) -> None:
         base = self._base
         staged = self.staging is not None
-        for rel, data, may_exist in batch:
+        for rel, data in batch:
             if self._error is not None:
                 return  # stop at a file boundary: every file written so far is complete
             final = os.path.join(base, rel)
-            if may_exist and _holds(final, data):
-                counts.skipped_identical += 1
-                counts.bytes_skipped += len(data)
-                continue
             if staged:
                 path = final  # not visible at the final path until close() publishes it
             else:
@@ -230,9 +227,9 @@ class BatchSink:
             try:
                 if len(data) >= self._mmap_min:
                     _write_mmap(path, data)
-                    counts.mmap_writes += 1
+                    self._mmap_writes[slot] += 1
                 else:
-                    counts.write_calls += _write_plain(path, data)
+                    self._write_calls[slot] += _write_file(path, data)
                 if not staged:
                     os.replace(path, final)
             except OSError as exc:
@@ -242,7 +239,7 @@ class BatchSink:
                 return
 
 
-def _write_plain(path: str, data: bytes) -> int:
+def _write_file(path: str, data: bytes) -> int:
     """Write ``data`` to a new file at ``path``; returns the write() calls it took."""
     fd = os.open(path, _CREATE, 0o666)
     try:
@@ -274,16 +271,21 @@ def _write_mmap(path: str, data: bytes) -> None:
 
 
 def _holds(path: str, data: bytes) -> bool:
-    """Whether the file at ``path`` already holds exactly ``data`` (size first)."""
+    """Whether the file at ``path`` already holds exactly ``data``.
+
+    Reading one byte more than ``data`` settles size and contents in one read, cheaper
+    than a size check first (an fstat cost a fifth of the check); only a file too large
+    to read whole is checked for its size first and then compared in chunks.
+    """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        fd = os.open(path, _READ)
     except OSError:
         return False
     try:
-        if os.fstat(fd).st_size != len(data):
-            return False
         if len(data) <= COMPARE_CHUNK:
             return os.read(fd, len(data) + 1) == data
+        if os.fstat(fd).st_size != len(data):
+            return False
         offset = 0
         while chunk := os.read(fd, COMPARE_CHUNK):
             # startswith at an offset compares in place, without slicing data.
@@ -295,3 +297,49 @@ def _holds(path: str, data: bytes) -> bool:
         return False
     finally:
         os.close(fd)
+
+
+def _new_staging(root: str) -> tuple[str, int]:
+    """A new staging folder in ``root``, and the descriptor that holds its lock.
+
+    It is made and locked under another name first, so that no other sink can ever see
+    it under the staging prefix unlocked and take it for a killed build's leftover.
+    """
+    try:
+        fresh = tempfile.mkdtemp(prefix=".sink-new-", dir=root)
+        lock = os.open(fresh, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        staging = os.path.join(root, STAGING_PREFIX + os.path.basename(fresh)[len(".sink-new-") :])
+        os.rename(fresh, staging)
+    except OSError as exc:
+        raise SinkWriteError(root, f"cannot create staging folder: {exc.strerror}") from exc
+    return staging, lock
+
+
+def _remove_stale_staging(root: str) -> bool:
+    """Remove staging folders whose sink was killed; whether ``root`` is then empty.
+
+    A live sink holds its staging folder's lock until it has published it; the kernel
+    drops the lock when the process dies, so an unlocked one is a leftover.
+    """
+    empty = True
+    with os.scandir(root) as entries:
+        for entry in entries:
+            if not (entry.name.startswith(STAGING_PREFIX) and entry.is_dir(follow_symlinks=False)):
+                empty = False
+                continue
+            try:
+                fd = os.open(entry.path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            except OSError:
+                empty = False
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                empty = False  # another sink is writing into this folder right now
+                continue
+            finally:
+                os.close(fd)
+            shutil.rmtree(entry.path, ignore_errors=True)
+            empty = empty and not os.path.lexists(entry.path)
+    return empty

@@ -73,16 +73,18 @@ def test_batch_sink_skips_files_that_already_hold_the_bytes(tmp_path):
     assert all(os.stat(site / rel).st_ino == before[rel] for rel in untouched)
 
 
-def test_batch_sink_compares_large_files_in_chunks(tmp_path, monkeypatch):
-    monkeypatch.setattr(batch_sink, "COMPARE_CHUNK", 1000)
+@pytest.mark.parametrize("chunk", [1000, 8 << 20], ids=["in chunks", "in one read"])
+def test_batch_sink_rewrites_files_that_differ_only_at_the_end(tmp_path, monkeypatch, chunk):
+    monkeypatch.setattr(batch_sink, "COMPARE_CHUNK", chunk)
     data = os.urandom(10_500)
-    (tmp_path / "x.bin").write_bytes(data)
-    (tmp_path / "y.bin").write_bytes(data[:-1] + b"!")
+    on_disk = {"same": data, "last": data[:-1] + b"!", "longer": data + b"!", "shorter": data[:-1]}
+    for name, old in on_disk.items():
+        (tmp_path / name).write_bytes(old)
     with BatchSink(tmp_path) as sink:
-        sink.write("x.bin", data)
-        sink.write("y.bin", data)
+        for name in on_disk:
+            sink.write(name, data)
     assert sink.close().skipped_identical == 1
-    assert (tmp_path / "y.bin").read_bytes() == data
+    assert all((tmp_path / name).read_bytes() == data for name in on_disk)
 
 
 @pytest.mark.parametrize(
@@ -176,14 +178,14 @@ def test_batch_sink_error_surfaces_on_the_next_write(tmp_path, monkeypatch):
 
 
 def test_batch_sink_memory_stays_bounded_when_writers_are_slow(tmp_path, monkeypatch):
-    real = batch_sink._write_plain
+    real = batch_sink._write_file
     depth = []
 
     def slow(path, data):
         time.sleep(0.002)
         return real(path, data)
 
-    monkeypatch.setattr(batch_sink, "_write_plain", slow)
+    monkeypatch.setattr(batch_sink, "_write_file", slow)
     sink = BatchSink(tmp_path, workers=1, batch_bytes=256 << 10, queue_batches=2)
     tracemalloc.start()
     try:
@@ -237,6 +239,40 @@ def test_a_killed_build_leaves_no_torn_file(tmp_path):
                     assert len(data) == size and data == data[:1] * size, path
                 else:
                     assert not previous, path
+
+
+def test_a_killed_builds_staging_folder_is_removed_by_the_next_sink(tmp_path):
+    site = tmp_path / "site"
+    killed = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(
+            """
+            import os, sys
+            from pipeline.batch_sink import BatchSink
+            sink = BatchSink(sys.argv[1])
+            sink.write("a/page.html", b"half a build")
+            sink._queue.join()
+            os.kill(os.getpid(), 9)
+            """
+        ), str(site)],
+    )  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL
+    (left,) = site.iterdir()
+    assert left.name.startswith(batch_sink.STAGING_PREFIX)
+    with BatchSink(site) as sink:
+        assert sink.staging is not None  # the folder counts as empty again
+        sink.write("b.html", b"new")
+    assert sorted(p.name for p in site.iterdir()) == ["b.html"]
+
+
+def test_a_live_sinks_staging_folder_is_left_alone(tmp_path):
+    first = BatchSink(tmp_path)
+    first.write("a.html", b"first")
+    second = BatchSink(tmp_path)  # a second build into the same folder, at the same time
+    assert second.staging is None  # the folder is not empty: it writes file by file
+    second.write("b.html", b"second")
+    assert second.close().files == 1
+    first.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html", "b.html"]
 
 
 def test_registry_opens_every_sink_and_defaults_to_a_known_one(tmp_path):
