@@ -7,7 +7,6 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline import corpus
 from pipeline.errors import PipelineError
 from pipeline.runner import BuildReport, PipelineRunner, default_jobs
 from pipeline.sink import DEFAULT_SINK, SINKS, open_sink
@@ -84,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _corpus(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from pipeline import corpus  # numpy: 60 ms of start-up that a build does not need
+
     if args.pages < 1:
         parser.error("--pages must be at least 1")
     start = time.perf_counter()

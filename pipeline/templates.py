@@ -29,6 +29,7 @@ def environment(content_dir: Path) -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined,  # a typo in a template fails loudly
         keep_trailing_newline=True,
+        auto_reload=False,  # one build, one set of templates: no stat per get_template
     )
     env.filters["tag_slug"] = tag_slug
     env.filters["url"] = lambda path: quote(path, safe="/#")
