@@ -1,6 +1,10 @@
 """End-to-end builds of a generated corpus."""
 
+import json
 import os
+import statistics
+import subprocess
+import sys
 from pathlib import Path
 
 from benchmarks import common
@@ -201,3 +205,68 @@ class StageShares:
         return 100 * shares[stage]
 
     track_stage_share.unit = "%"
+
+
+def cli_build(content: str, out: str, *options: str) -> None:
+    """``python -m pipeline build`` of the commit under measurement, as a user runs it."""
+    subprocess.run(
+        [sys.executable, "-m", "pipeline", "build", content, "--out", out, *options],
+        check=True, capture_output=True, env={**os.environ, "PYTHONPATH": common.import_path()},
+    )  # fmt: skip
+
+
+class BuildCli:
+    """A 1000-page build as a user runs it: the CLI in a new process, with its defaults.
+
+    The commit's default jobs, sink and build cache, where Build and BuildJobs pin
+    DirectSink: so this graph shows each step a user sees (the process pool, BatchSink).
+    """
+
+    version = 1
+    timeout = 300
+    # Budget: 2.5-6 s a build; three samples.
+    number = 1
+    rounds = 1
+    repeat = (3, 3, 30.0)
+    warmup_time = 0
+
+    def setup_cache(self):
+        return common.make_corpus(os.path.abspath("content-cli"), 1000)
+
+    def setup(self, content):
+        common.require("pipeline.cli", "main")
+        common.require("pipeline.runner", "PipelineRunner")
+
+    def time_build(self, content):
+        """Wall time from process start to exit, start-up and pool included."""
+        cli_build(content, common.fresh_dir("site-"))
+
+
+class BuildCliShares:
+    """Where a CLI build's wall time goes, from its ``--report`` (median of 3 builds)."""
+
+    version = 1
+    timeout = 300
+
+    def setup_cache(self):
+        content = common.make_corpus(os.path.abspath("content-cli"), 1000)
+        try:
+            common.staged_runner()
+        except NotImplementedError:
+            return {}  # not None: asv would then call setup without this argument
+        shares = []
+        for _ in range(3):
+            report = os.path.join(common.fresh_dir("report-"), "report.json")
+            cli_build(content, common.fresh_dir("site-"), "--report", report)
+            with open(report, encoding="utf-8") as f:
+                shares.append(json.load(f)["shares"])
+        return {stage: statistics.median(s[stage] for s in shares) for stage in shares[0]}
+
+    def setup(self, shares):
+        common.staged_runner()
+
+    def track_write_share(self, shares):
+        """Time the build waits on the sink (write and close), as % of the build (goal: < 10)."""
+        return 100 * shares["write"]
+
+    track_write_share.unit = "%"

@@ -131,7 +131,7 @@ def _callgrind(workload: str, *args: str) -> dict[str, int]:
                 "--compress-strings=no", "--compress-pos=no", f"--callgrind-out-file={out}",
                 sys.executable, str(VALGRIND_SCRIPT), workload, *args,
             ],
-            env={**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": _import_path()},
+            env={**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": import_path()},
             capture_output=True, text=True, cwd=scratch,
         )  # fmt: skip
         if run.returncode != 0:
@@ -153,7 +153,7 @@ def _callgrind(workload: str, *args: str) -> dict[str, int]:
         return {"instructions": instructions, "allocations": allocations}
 
 
-def _import_path() -> str:
+def import_path() -> str:
     """This process's sys.path as a PYTHONPATH, so the workload imports the same pipeline.
 
     asv puts the commit under measurement on sys.path (its environment, or ASV_PYTHONPATH

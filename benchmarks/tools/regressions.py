@@ -58,7 +58,7 @@ THRESHOLDS = {"deterministic": 0.02, "memory": 0.10, "timing": 0.50}
 HIGHER_IS_BETTER = frozenset({"track_pages_built"})
 # track_ benchmarks that report wall time (a stage's share of a build's time): timings,
 # whatever their prefix says. One check of an unchanged runner moved the write share 18%.
-TIMING_TRACKS = frozenset({"track_stage_share"})
+TIMING_TRACKS = frozenset({"track_stage_share", "track_write_share"})
 PAGE_NAME = "regressions-by-commit.html"
 
 
