@@ -57,9 +57,7 @@ profile: $(VENV)/.installed ## flame graphs, stage shares, hot functions and sca
 	  --sizes $(PROFILE_SIZES) --out profiles --cache build
 
 $(ASV_MACHINE): results/$(MACHINE)/machine.json | $(VENV)/.installed
-	mkdir -p $(@D)
-	$(PY) -c 'import json, sys; m = json.load(open(sys.argv[1])); m.pop("version"); \
-	  json.dump({m["machine"]: m, "version": 1}, open(sys.argv[2], "w"), indent=4)' $< $@
+	$(PY) benchmarks/tools/asv_setup.py machine $@ --machine $(MACHINE)
 
 # asv runs from its config's folder and installs the build backend (flit_core) named by the
 # pyproject.toml it finds there: without one, the scratch config's environments cannot
@@ -69,12 +67,8 @@ $(ASV_MACHINE): results/$(MACHINE)/machine.json | $(VENV)/.installed
 	ln -sf ../pyproject.toml $@
 
 $(SCRATCH_CONF): asv.conf.json .asv/pyproject.toml | $(VENV)/.installed
-	mkdir -p $(@D)
-	$(PY) -c 'import json, os, sys; from asv.util import load_json; \
-	  c = load_json("asv.conf.json", js_comments=True); here = os.getcwd(); \
-	  c.update(repo=here, benchmark_dir=f"{here}/benchmarks", env_dir=f"{here}/.asv/env", \
-	           results_dir=f"{here}/.asv/scratch-results", html_dir=f"{here}/.asv/scratch-html"); \
-	  json.dump(c, open(sys.argv[1], "w"), indent=4)' $@
+	$(PY) benchmarks/tools/asv_setup.py config $@ --env .asv/env \
+	  --results .asv/scratch-results --html .asv/scratch-html
 
 bench: $(ASV_MACHINE) ## benchmark the current commit into results/
 	$(ASV) run --machine $(MACHINE) --show-stderr HEAD^!

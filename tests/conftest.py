@@ -1,4 +1,7 @@
+import importlib.util
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -32,3 +35,15 @@ def write(root: Path, relpath: str, data: str | bytes) -> Path:
         data = data.encode()
     path.write_bytes(data)
     return path
+
+
+TOOLS = Path(__file__).resolve().parents[1] / "benchmarks" / "tools"
+
+
+def load_tool(name: str) -> ModuleType:
+    """A script of benchmarks/tools (not a package: asv must not collect it) as a module."""
+    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module

@@ -6,7 +6,6 @@ nothing is written to results/ or html/.
 
 import functools
 import http.server
-import json
 import os
 import re
 import shutil
@@ -19,9 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import load_tool
+
 REPO = Path(__file__).resolve().parents[1]
 ASV = [sys.executable, "-m", "asv"]
 MACHINE = "reference"
+asv_setup = load_tool("asv_setup")
 
 
 def git(*args: str) -> str:
@@ -34,27 +36,15 @@ def git(*args: str) -> str:
 def asv_home(tmp_path_factory) -> Path:
     """A HOME holding the reference machine's description, as the Makefile writes it."""
     home = tmp_path_factory.mktemp("home")
-    machine = json.loads((REPO / "results" / MACHINE / "machine.json").read_text())
-    machine.pop("version")
-    (home / ".asv-machine.json").write_text(json.dumps({MACHINE: machine, "version": 1}))
+    asv_setup.write_machine(home / ".asv-machine.json", MACHINE)
     return home
 
 
 def scratch_config(tmp_path: Path, **changes: str) -> Path:
-    from asv.util import load_json
-
-    config = load_json(str(REPO / "asv.conf.json"), js_comments=True)
-    config.update(
-        repo=str(REPO),
-        benchmark_dir=str(REPO / "benchmarks"),
-        env_dir=str(tmp_path / "env"),
-        results_dir=str(tmp_path / "results"),
-        html_dir=str(tmp_path / "html"),
-    )
-    config.update(changes)
-    path = tmp_path / "asv.conf.json"
-    path.write_text(json.dumps(config))
-    return path
+    return asv_setup.write_config(
+        tmp_path / "asv.conf.json", env=tmp_path / "env", results=tmp_path / "results",
+        html=tmp_path / "html", **changes,
+    )  # fmt: skip
 
 
 def run_asv(home: Path, *args: str, pythonpath: str = str(REPO)) -> subprocess.CompletedProcess:

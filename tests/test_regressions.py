@@ -7,7 +7,6 @@ the gate runs for real in a temporary clone, on one valgrind benchmark to keep i
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import json
 import math
 import os
@@ -18,21 +17,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import load_tool
+
 REPO = Path(__file__).resolve().parents[1]
 TOOLS = REPO / "benchmarks" / "tools"
 MACHINE = "reference"
 GIT_USER = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-regressions = _load("regressions")
+regressions = load_tool("regressions")
 
 
 def series(name: str = "bench_x.X.track_instructions", kind: str = "deterministic", **params):

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
 import shutil
 import subprocess
@@ -39,6 +38,7 @@ import tarfile
 import time
 from pathlib import Path
 
+import asv_setup
 import regressions
 
 WORK_DIR = Path(".asv") / "perf-check"
@@ -100,38 +100,6 @@ def extract_pipeline(repo: Path, rev: str | None, dest: Path) -> None:
         tar.extractall(dest, filter="data")
 
 
-def write_config(repo: Path, work: Path, folder: Path) -> Path:
-    """asv.conf.json with this side's scratch results folder."""
-    from asv.util import load_json
-
-    config = load_json(str(repo / "asv.conf.json"), js_comments=True)
-    config.update(
-        repo=str(repo),
-        benchmark_dir=str(repo / "benchmarks"),
-        env_dir=str(work / "env"),
-        results_dir=str(folder / "results"),
-        html_dir=str(folder / "html"),
-        # asv run resolves its branches even with --set-commit-hash; a clone may have no main.
-        branches=["HEAD"],
-    )
-    path = folder / "asv.conf.json"
-    path.write_text(json.dumps(config, indent=4))
-    return path
-
-
-def write_machine(repo: Path, work: Path, machine: str) -> Path:
-    """A HOME whose .asv-machine.json describes ``machine``, as the Makefile writes it."""
-    source = repo / "results" / machine / "machine.json"
-    if not source.is_file():
-        raise CannotRun(f"no machine description {source}")
-    description = json.loads(source.read_text())
-    description.pop("version", None)
-    home = work / "home"
-    home.mkdir(parents=True, exist_ok=True)
-    (home / ".asv-machine.json").write_text(json.dumps({machine: description, "version": 1}))
-    return home
-
-
 def run_side(
     repo: Path, work: Path, side: str, commit: str, path: list[Path], args: argparse.Namespace
 ) -> dict:
@@ -139,7 +107,11 @@ def run_side(
     folder = work / side
     shutil.rmtree(folder / "results", ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
-    config = write_config(repo, work, folder)
+    # asv run resolves its branches even with --set-commit-hash; a clone may have no main.
+    config = asv_setup.write_config(
+        folder / "asv.conf.json", env=work / "env", results=folder / "results",
+        html=folder / "html", repo=repo, branches=["HEAD"],
+    )  # fmt: skip
     command = [sys.executable, "-m", "asv", "--config", str(config), "run", "--python=same",
                "--machine", args.machine, "--set-commit-hash", commit, "--show-stderr"]  # fmt: skip
     if args.bench or args.only == "deterministic":
@@ -176,7 +148,10 @@ def check(args: argparse.Namespace) -> int:
     head, head_label = working_tree(repo)
     print(f"perf-check: BASE {base[:8]} {base_subject}")
     print(f"        against {head_label}")
-    write_machine(repo, work, args.machine)
+    try:
+        asv_setup.write_machine(work / "home" / ".asv-machine.json", args.machine, repo)
+    except FileNotFoundError as exc:
+        raise CannotRun(str(exc)) from None
     extract_pipeline(repo, base, work / "base" / "src")
     extract_pipeline(repo, None, work / "work" / "src")
     before = run_side(repo, work, "base", base, [work / "base" / "src", repo], args)

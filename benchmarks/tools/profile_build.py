@@ -644,6 +644,8 @@ def _stages_markdown(result: dict[str, Any]) -> str:
         "|---|---|--:|--:|--:|--:|--:|",
     ]
     for name, c in result["components"].items():
+        if not c["calls"]:
+            continue  # the component of a runner this commit does not have
         lines.append(
             f"| {name} | {c['stage']} | {c['calls']} | {c['wall']:.3f} "
             f"| {100 * c['share_wall']:.1f}% | {c['cpu']:.3f} | {c['io_wait']:.3f} |"
