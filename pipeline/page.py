@@ -13,7 +13,6 @@ PAGE_SUFFIXES = (".md", ".markdown")
 @dataclass(slots=True)
 class Page:
     source: str  # path relative to the content folder, '/'-separated
-    body: str  # Markdown text after the front matter
     title: str
     date: dt.datetime | None
     tags: tuple[str, ...]
@@ -24,7 +23,7 @@ class Page:
     html: str = ""
     toc: str = ""
     toc_tokens: list[dict[str, Any]] = field(default_factory=list)
-    body_start: int = 0  # where the body starts in the decoded source text
+    body_start: int = 0  # where the Markdown body starts in the decoded source text
     digest: str = ""  # sha256 of the source file's bytes
 
 

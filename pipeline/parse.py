@@ -51,7 +51,6 @@ def parse(content: Path, sources: list[str], report: BuildReport) -> list[Page]:
         pages.append(
             Page(
                 source=source,
-                body="",
                 title=meta.title or "",
                 date=meta.date,
                 tags=meta.tags,

@@ -192,6 +192,18 @@ def test_user_templates_override_the_theme(tmp_path):
     assert (tmp_path / "s/x.html").read_text() == "CUSTOM T|Ann\n"
 
 
+def test_a_template_asking_for_a_field_pages_do_not_have_fails_that_page(tmp_path):
+    """Pages do not keep their Markdown source: a template using it fails loudly, not empty."""
+    c = tmp_path / "c"
+    write(c, "_templates/page.html", "{{ page.body }}\n")
+    write(c, "x.md", "# X\n")
+    report = build(c, tmp_path / "s")
+    (problem,) = report.pages_failed
+    assert problem.path == "x.md"
+    assert "has no attribute 'body'" in problem.message
+    assert not (tmp_path / "s/x.html").exists()
+
+
 class FailingSink(DirectSink):
     """A DirectSink whose disk fills up after a number of files."""
 
