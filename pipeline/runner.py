@@ -17,13 +17,11 @@ from pathlib import Path
 
 import jinja2
 
-from pipeline import markup, media, templates
+from pipeline import markup, templates
 from pipeline.cache import BuildCache, output_unchanged, page_key, site_key
-from pipeline.discover import discover
 from pipeline.errors import SinkWriteError
 from pipeline.page import PAGE_SUFFIXES, Page, default_title
-from pipeline.parse import RESERVED, RESERVED_FOLDERS, parse
-from pipeline.render import Renderer
+from pipeline.parse import RESERVED, RESERVED_FOLDERS
 from pipeline.report import BuildReport, Problem, StageClock, StageTime
 from pipeline.sink import OutputSink
 from pipeline.site import (
@@ -33,8 +31,8 @@ from pipeline.site import (
     SiteInfo,
     feed_candidates,
     newest_first,
-    site_files,
 )
+from pipeline.stages import STAGES, RenderStage, Stages
 
 __all__ = [
     "EPOCH",
@@ -47,6 +45,7 @@ __all__ = [
     "Problem",
     "SiteInfo",
     "StageTime",
+    "Stages",
     "default_jobs",
 ]
 
@@ -68,6 +67,7 @@ class PipelineRunner:
     build cache folder (None: no cache); ``clean`` ignores what it holds. ``trace``: where
     to write a Chrome trace-event JSON of the build. ``out_dir``: the folder the sink
     writes into, to check that cached outputs are still there (default: ``sink.root``).
+    ``stages``: the implementation of each stage (pipeline/stages.py).
     """
 
     def __init__(
@@ -83,6 +83,7 @@ class PipelineRunner:
         clean: bool = False,
         trace: str | os.PathLike[str] | None = None,
         out_dir: str | os.PathLike[str] | None = None,
+        stages: Stages = STAGES,
     ) -> None:
         self.content_dir = Path(content_dir)
         self.sink = sink
@@ -97,12 +98,13 @@ class PipelineRunner:
         self.trace = trace
         root = out_dir if out_dir is not None else getattr(sink, "root", None)
         self.out_dir = os.fspath(root) if root is not None else None
+        self.stages = stages
 
     def run(self) -> BuildReport:
         start, start_cpu = time.perf_counter(), time.process_time()
         report = BuildReport(jobs=self.jobs)
         clock = StageClock(report, trace=self.trace is not None)
-        renderer = Renderer(self.jobs)
+        renderer = self.stages.render(self.jobs)
         renderer.start()  # workers start up while this process discovers and parses
         try:
             self._build(report, clock, renderer)
@@ -129,15 +131,16 @@ class PipelineRunner:
                 clock.write_trace(self.trace)
         return report
 
-    def _build(self, report: BuildReport, clock: StageClock, renderer: Renderer) -> None:
+    def _build(self, report: BuildReport, clock: StageClock, renderer: RenderStage) -> None:
         content = self.content_dir
         stage = clock.stage
+        stages = self.stages
         with stage("discover"):
-            found = discover(content)
+            found = stages.discover(content)
         with stage("parse"):
-            pages = parse(content, found.pages, report)
+            pages = stages.parse(content, found.pages, report)
         with stage("template"):
-            env = templates.environment(content)
+            env = stages.environment(content)
         with stage("cache"):
             cache = BuildCache.open(
                 self.cache_dir,
@@ -174,9 +177,7 @@ class PipelineRunner:
                 urls = result.references
                 with stage("template", page.source):
                     try:
-                        data = env.get_template(page.template + ".html").render(
-                            page=page, site=self.site, root=_root(page.out_path)
-                        )
+                        data = stages.template(env, page, self.site)
                     except jinja2.TemplateError as exc:
                         report.pages_failed.append(Problem(page.source, templates.describe(exc)))
                         continue
@@ -216,7 +217,7 @@ class PipelineRunner:
             built.append(page)
             with stage("media"):
                 for url in urls:
-                    target = media.local_target(url, page.out_path)
+                    target = stages.media(url, page.out_path)
                     if target is not None:
                         references.append((page.source, url, target))
             if self.progress:
@@ -226,7 +227,7 @@ class PipelineRunner:
         # Site-level outputs, built from the pages that built.
         built = newest_first(built)
         written = {page.out_path for page in built}
-        files = site_files(env, built, self.site)
+        files = stages.site_files(env, built, self.site)
         while True:
             with stage("template"):
                 item = next(files, None)
@@ -350,8 +351,3 @@ class PipelineRunner:
                 self.sink.write(target, data)
             copied.add(target)
         report.media_files = len(copied)
-
-
-def _root(out_path: str) -> str:
-    """The relative URL prefix from ``out_path`` back to the site root."""
-    return "../" * out_path.count("/")

@@ -1,3 +1,4 @@
+import dataclasses
 import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -7,8 +8,10 @@ import markdown
 from pipeline import frontmatter, media
 from pipeline.errors import SinkWriteError
 from pipeline.markup import EXTENSIONS
+from pipeline.render import Rendered
 from pipeline.runner import PAGE_SIZE, PipelineRunner
 from pipeline.sink import DirectSink
+from pipeline.stages import STAGES
 from tests.conftest import write
 
 BODY_START, BODY_END = '<div class="body">\n', "\n</div>\n</article>"
@@ -274,3 +277,51 @@ def test_write_error_reported_at_close_stops_the_build_naming_the_file(tmp_path)
         "cannot write the site: late/page.html: cannot write: No space left on device"
     )
     assert not report.ok
+
+
+class EchoRenderer:
+    """A render stage that does not use Markdown: each page's HTML names its file."""
+
+    def __init__(self, jobs):
+        self.calls = []
+
+    def start(self):
+        pass
+
+    def render(self, tasks):
+        for path, _ in tasks:
+            self.calls.append(os.path.basename(path))
+            yield Rendered(html=f"<p>echo {os.path.basename(path)}</p>", heading="Echo")
+
+    def close(self):
+        pass
+
+    def terminate(self):
+        pass
+
+
+def test_a_stage_swapped_in_is_used_and_timed_and_the_others_are_untouched(tmp_path):
+    c = tmp_path / "c"
+    write(c, "a.md", "---\ntitle: A\ntags: [x]\n---\n# Heading\n")
+    write(c, "b.md", "no front matter\n")
+    renderers = []
+
+    def renderer(jobs):
+        renderers.append(EchoRenderer(jobs))
+        return renderers[-1]
+
+    resolved = []
+
+    def media_stage(url, out_path):
+        resolved.append(url)
+        return None
+
+    stages = dataclasses.replace(STAGES, render=renderer, media=media_stage)
+    report = PipelineRunner(c, DirectSink(tmp_path / "s"), stages=stages).run()
+    assert report.ok
+    assert renderers[0].calls == ["a.md", "b.md"]
+    assert "<p>echo a.md</p>" in (tmp_path / "s/a.html").read_text()
+    assert "<title>Echo" in (tmp_path / "s/b.html").read_text()  # its title came from render
+    assert (tmp_path / "s/tags/x.html").exists()  # parse and the site files as before
+    assert report.stages["render"].calls == 2
+    assert resolved == []  # the echo pages refer to nothing

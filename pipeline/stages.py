@@ -1,0 +1,64 @@
+"""The build's stages as one set of swappable parts.
+
+The runner reaches each stage only through a ``Stages`` value, so a stage can be
+replaced (to try a faster renderer, to inject a fault, to measure one stage alone)
+without touching the others or the runner, and every replacement is timed into the
+BuildReport under the stage's name like the original::
+
+    runner = PipelineRunner(content, sink, stages=dataclasses.replace(STAGES, render=MyRenderer))
+
+The write stage is the OutputSink the runner is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import jinja2
+
+from pipeline import media, site, templates
+from pipeline.discover import Sources, discover
+from pipeline.page import Page
+from pipeline.parse import parse
+from pipeline.render import Rendered, Renderer, Task
+from pipeline.report import BuildReport
+
+
+class RenderStage(Protocol):
+    """Markdown to HTML for a list of pages, results in the order the tasks were given."""
+
+    def start(self) -> None: ...  # called before discovery: start-up may overlap it
+
+    def render(self, tasks: list[Task]) -> Iterator[Rendered]: ...
+
+    def close(self) -> None: ...  # after a build that completed
+
+    def terminate(self) -> None: ...  # after a build that stopped early
+
+
+@dataclass(frozen=True, slots=True)
+class Stages:
+    discover: Callable[[Path], Sources]
+    parse: Callable[[Path, list[str], BuildReport], list[Page]]
+    render: Callable[[int], RenderStage]  # jobs -> a renderer
+    environment: Callable[[Path], jinja2.Environment]  # the templates a content folder uses
+    template: Callable[[jinja2.Environment, Page, site.SiteInfo], str]  # one page's HTML file
+    site_files: Callable[
+        [jinja2.Environment, list[Page], site.SiteInfo],
+        Iterator[tuple[str, str | jinja2.TemplateError]],
+    ]
+    media: Callable[[str, str], str | None]  # (URL, page's output path) -> site path or None
+
+
+STAGES = Stages(
+    discover=discover,
+    parse=parse,
+    render=Renderer,
+    environment=templates.environment,
+    template=site.render_page,
+    site_files=site.site_files,
+    media=media.local_target,
+)
