@@ -5,13 +5,16 @@ JSON: a format number, what every page depends on (package, Markdown and Jinja2
 versions, extension set, site title and URL), and per page a key (sha256 of its source
 bytes, its path and the digests of the templates it uses) with what the site-level
 files need from it (title, summary, references; HTML for feed candidates) and its
-output's digest and size. A manifest that fails any check is reported and ignored,
-never trusted. It is removed when a build starts and written when it ends, so a build
-that stops half way leaves no cache that describes files it did not write.
+output's digest and size; and the digest of everything the site-level files were made
+from, so that an unchanged site skips rendering them. A manifest that fails any check is
+reported and ignored, never trusted. It is removed when a build starts and written when
+it ends, so a build that stops half way leaves no cache that describes files it did not
+write.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -24,9 +27,11 @@ import jinja2.meta
 import markdown
 
 from pipeline import __version__, markup
+from pipeline.page import Page
 
-FORMAT = 1
+FORMAT = 2
 MANIFEST = "manifest.json"
+_SOURCE_FIELDS = {"digest", "body_start"}  # not shown by site-level templates
 _PAGE_FIELDS = {"key": str, "out": str, "digest": str, "size": int, "title": str, "summary": str}
 
 
@@ -41,9 +46,11 @@ class BuildCache:
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # previous build's entries
     outputs: dict[str, list[Any]] = field(default_factory=dict)  # site file -> [digest, size]
     media: dict[str, list[int]] = field(default_factory=dict)  # target -> [src size, mtime, size]
+    site: dict[str, Any] = field(default_factory=dict)  # {"inputs": digest, "paths": [...]}
     new_pages: dict[str, dict[str, Any]] = field(default_factory=dict)
     new_outputs: dict[str, list[Any]] = field(default_factory=dict)
     new_media: dict[str, list[int]] = field(default_factory=dict)
+    new_site: dict[str, Any] = field(default_factory=dict)
     _templates: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
@@ -61,7 +68,7 @@ class BuildCache:
             cache._load(path)
         except CacheError as exc:
             warnings.append(f"build cache {path} ignored, everything is rebuilt: {exc}")
-            cache.pages, cache.outputs, cache.media = {}, {}, {}
+            cache.pages, cache.outputs, cache.media, cache.site = {}, {}, {}, {}
         _unlink(path)  # rewritten at the end of a build that completes
         return cache
 
@@ -95,7 +102,17 @@ class BuildCache:
             refs = entry.get("refs")
             if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
                 raise CacheError(f"corrupt (bad references for {source})")
-        self.pages, self.outputs, self.media = pages, outputs, media
+        site = data.get("site")
+        if not isinstance(site, dict) or (
+            site
+            and not (
+                isinstance(site.get("inputs"), str)
+                and isinstance(site.get("paths"), list)
+                and all(isinstance(p, str) for p in site["paths"])
+            )
+        ):
+            raise CacheError("corrupt (bad site entry)")
+        self.pages, self.outputs, self.media, self.site = pages, outputs, media, site
 
     def save(self) -> None:
         if self.folder is None:
@@ -109,6 +126,7 @@ class BuildCache:
                 "pages": self.new_pages,
                 "outputs": self.new_outputs,
                 "media": self.new_media,
+                "site": self.new_site,
             },
             separators=(",", ":"),
         ).encode()
@@ -127,9 +145,36 @@ class BuildCache:
             self._templates[name] = _template_digest(env, name)
         return self._templates[name]
 
+    def site_inputs(
+        self, env: jinja2.Environment, templates: tuple[str, ...], pages: list[Page], site: Any
+    ) -> str | None:
+        """Digest of all the site-level files are made from, or None if a template fails.
 
-def site_key(title: str, base_url: str) -> str:
-    """What every page's output depends on, beyond its source and its templates."""
+        Their templates, the site settings and, in site order, every field of every page
+        but the two that describe its source file rather than the page (``digest`` and
+        ``body_start``): an edit that leaves a page's metadata, summary and feed HTML
+        alone then re-renders no site-level file. A value whose repr is not stable
+        between runs (a YAML set) only makes the digest miss.
+        """
+        digest = hashlib.sha256(self.site_key.encode())
+        for name in templates:
+            template = self.template_digest(env, name)
+            if template is None:
+                return None
+            digest.update(f"\0{name}\0{template}".encode())
+        digest.update(repr(site).encode())
+        names = [f.name for f in dataclasses.fields(Page) if f.name not in _SOURCE_FIELDS]
+        for page in pages:
+            digest.update(repr([getattr(page, name) for name in names]).encode())
+        return digest.hexdigest()
+
+
+def site_key(title: str, base_url: str, stages: str = "") -> str:
+    """What every page's output depends on, beyond its source and its templates.
+
+    ``stages``: which implementation of each stage built it (a swapped-in renderer must
+    not reuse the default one's HTML).
+    """
     parts = (
         f"format={FORMAT}",
         f"pipeline={__version__}",
@@ -138,6 +183,7 @@ def site_key(title: str, base_url: str) -> str:
         "extensions=" + ",".join(markup.EXTENSIONS),
         f"title={title}",
         f"base_url={base_url}",
+        f"stages={stages}",
     )
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 

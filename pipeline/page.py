@@ -23,6 +23,8 @@ class Page:
     html: str = ""
     toc: str = ""
     toc_tokens: list[dict[str, Any]] = field(default_factory=list)
+    # The source file, for the build's own bookkeeping: not for templates (the build
+    # cache does not re-render site-level files when only these change).
     body_start: int = 0  # where the Markdown body starts in the decoded source text
     digest: str = ""  # sha256 of the source file's bytes
 

@@ -144,7 +144,7 @@ class PipelineRunner:
         with stage("cache"):
             cache = BuildCache.open(
                 self.cache_dir,
-                site_key(self.site.title, self.site.base_url),
+                site_key(self.site.title, self.site.base_url, self.stages.key()),
                 self.clean,
                 report.warnings,
             )
@@ -227,21 +227,38 @@ class PipelineRunner:
         # Site-level outputs, built from the pages that built.
         built = newest_first(built)
         written = {page.out_path for page in built}
-        files = stages.site_files(env, built, self.site)
-        while True:
-            with stage("template"):
-                item = next(files, None)
-                if item is not None and isinstance(item[1], str):
-                    item = (item[0], item[1].encode())
-            if item is None:
-                break
-            path, data = item
-            written.add(path)
-            if isinstance(data, jinja2.TemplateError):
-                report.pages_failed.append(Problem(path, templates.describe(data)))
-                continue
-            with stage("write"):
-                self._write_site_file(path, data, cache, report)
+        with stage("cache"):
+            inputs = None
+            if cache.enabled:
+                inputs = cache.site_inputs(env, stages.site_templates, built, self.site)
+            unchanged = inputs is not None and self._site_files_unchanged(cache, inputs)
+        if unchanged:  # made from exactly the same pages and templates, and still there
+            for path in cache.site["paths"]:
+                written.add(path)
+                cache.new_outputs[path] = cache.outputs[path]
+                report.files_unchanged += 1
+            cache.new_site = cache.site
+        else:
+            paths, failed = [], False
+            files = stages.site_files(env, built, self.site)
+            while True:
+                with stage("template"):
+                    item = next(files, None)
+                    if item is not None and isinstance(item[1], str):
+                        item = (item[0], item[1].encode())
+                if item is None:
+                    break
+                path, data = item
+                written.add(path)
+                if isinstance(data, jinja2.TemplateError):
+                    report.pages_failed.append(Problem(path, templates.describe(data)))
+                    failed = True
+                    continue
+                paths.append(path)
+                with stage("write"):
+                    self._write_site_file(path, data, cache, report)
+            if inputs is not None and not failed:
+                cache.new_site = {"inputs": inputs, "paths": paths}
         with stage("write"):
             css = (templates.THEME / "static" / "style.css").read_bytes()
             self._write_site_file("assets/style.css", css, cache, report)
@@ -284,6 +301,17 @@ class PipelineRunner:
                 tasks.append((os.path.join(content, page.source), page.body_start))
             plan.append((page, key, entry))
         return plan, tasks
+
+    def _site_files_unchanged(self, cache: BuildCache, inputs: str) -> bool:
+        if cache.site.get("inputs") != inputs:
+            return False
+        for path in cache.site["paths"]:
+            known = cache.outputs.get(path)
+            if not isinstance(known, list) or len(known) != 2:
+                return False
+            if not output_unchanged(self.out_dir, path, known[0], known[1], known):
+                return False
+        return True
 
     def _write_site_file(
         self, path: str, data: bytes, cache: BuildCache, report: BuildReport

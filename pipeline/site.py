@@ -14,6 +14,8 @@ from pipeline.page import Page
 PAGE_SIZE = 10  # pages listed per index page
 FEED_ENTRIES = 20
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# Every template site_files renders (the build cache's site digest covers exactly these).
+TEMPLATES = ("index.html", "tag.html", "tags.html", "feed.xml", "sitemap.xml")
 
 
 @dataclass(slots=True)

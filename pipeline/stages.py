@@ -13,7 +13,7 @@ The write stage is the OutputSink the runner is given.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Protocol
 
@@ -51,6 +51,15 @@ class Stages:
         Iterator[tuple[str, str | jinja2.TemplateError]],
     ]
     media: Callable[[str, str], str | None]  # (URL, page's output path) -> site path or None
+    site_templates: tuple[str, ...]  # every template site_files renders
+
+    def key(self) -> str:
+        """Which implementations these are, for the build cache's key."""
+        return ",".join(
+            f"{f.name}={getattr(value, '__module__', '?')}.{getattr(value, '__qualname__', value)}"
+            for f in fields(self)
+            if callable(value := getattr(self, f.name))
+        )
 
 
 STAGES = Stages(
@@ -61,4 +70,5 @@ STAGES = Stages(
     template=site.render_page,
     site_files=site.site_files,
     media=media.local_target,
+    site_templates=site.TEMPLATES,
 )

@@ -1,3 +1,4 @@
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -8,6 +9,7 @@ from pipeline import cache as cache_module
 from pipeline.cache import MANIFEST
 from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
+from pipeline.stages import STAGES
 from tests.conftest import write
 from tests.test_render import tree
 
@@ -116,6 +118,7 @@ def test_cache_with_a_valid_checksum_but_wrong_fields_is_not_trusted(site, tmp_p
     manifest = cache / MANIFEST
     data = json.loads(manifest.read_bytes().partition(b"\n")[2])
     next(iter(data["pages"].values()))["size"] = "big"
+    data["site"]["paths"] = "index.html"  # and a site entry of the wrong shape
     body = json.dumps(data).encode()
     manifest.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
     report = build(site, out, cache)
@@ -169,3 +172,52 @@ def test_feed_keeps_its_html_when_pages_come_from_the_cache(site, tmp_path):
     clean = tmp_path / "clean"
     build(site, clean, None)
     assert tree(out) == tree(clean)
+
+
+def counting_site_files(calls):
+    def site_files(env, built, site):
+        calls.append(len(built))
+        yield from STAGES.site_files(env, built, site)
+
+    return dataclasses.replace(STAGES, site_files=site_files)
+
+
+def test_site_files_are_rendered_again_only_when_what_they_show_changed(site, tmp_path):
+    out, cache = tmp_path / "s", tmp_path / "cache"
+    calls = []
+    stages = counting_site_files(calls)
+    cold = build(site, out, cache, stages=stages)
+    warm = build(site, out, cache, stages=stages)
+    assert calls == [cold.pages_built]  # the no-change rebuild did not render them
+    assert warm.files_unchanged == cold.files_written and warm.files_written == 0
+    write(site, "special/two.md", "---\ntemplate: special\ntitle: Renamed\n---\n# Two\n")
+    changed = build(site, out, cache, stages=stages)
+    assert len(calls) == 2 and changed.pages_rendered == 1
+    indexes = [out / "index.html", *(out / "page").glob("*.html")]
+    assert any("Renamed" in index.read_text() for index in indexes)
+    assert build(site, out, cache, stages=stages).files_written == 0
+    assert len(calls) == 2
+    # A body edit that leaves title, summary and feed alone: only the page is written.
+    write(site, "special/two.md", "---\ntemplate: special\ntitle: Renamed\n---\n# Two\n\n## More\n")
+    edited = build(site, out, cache, stages=stages)
+    assert len(calls) == 2 and edited.pages_rendered == 1 and edited.files_written == 1
+    clean = tmp_path / "clean"
+    build(site, clean, None)
+    assert tree(out) == tree(clean)
+
+
+def test_a_site_file_deleted_since_the_last_build_is_written_again(site, tmp_path):
+    out, cache = tmp_path / "s", tmp_path / "cache"
+    build(site, out, cache)
+    tag = next((out / "tags").glob("*.html"))
+    tag.unlink()
+    report = build(site, out, cache)
+    assert report.files_written == 1 and tag.is_file()
+
+
+def test_a_build_with_a_stage_swapped_does_not_reuse_the_cache(site, tmp_path):
+    out, cache = tmp_path / "s", tmp_path / "cache"
+    cold = build(site, out, cache)
+    report = build(site, out, cache, stages=counting_site_files([]))
+    assert report.pages_rendered == cold.pages_built
+    assert [w for w in report.warnings if "foreign" in w]
