@@ -88,8 +88,9 @@ def measure_pipeline(content: Path, fresh, repeats: int) -> dict[str, float]:
     from pipeline.parse import decode, parse
     from pipeline.render import render_text
     from pipeline.report import BuildReport
-    from pipeline.runner import PipelineRunner, SiteInfo, _root
+    from pipeline.runner import PipelineRunner
     from pipeline.sink import DirectSink
+    from pipeline.site import SiteInfo, render_page
 
     report = BuildReport()
     pages = parse(content, sorted(_sources(content)), report)
@@ -113,8 +114,7 @@ def measure_pipeline(content: Path, fresh, repeats: int) -> dict[str, float]:
 
     def templates_alone() -> None:
         for page in pages:
-            template = env.get_template(page.template + ".html")
-            template.render(page=page, site=site, root=_root(page.out_path)).encode()
+            render_page(env, page, site).encode()
 
     reference = fresh()
     PipelineRunner(content, DirectSink(reference)).run()
