@@ -651,12 +651,15 @@ def _stages_markdown(result: dict[str, Any]) -> str:
             f"| {100 * c['share_wall']:.1f}% | {c['cpu']:.3f} | {c['io_wait']:.3f} |"
         )
     enc = result["encode_aside"]
+    if enc["calls"]:  # the first runner only: a staged runner's template stage encodes
+        lines += [
+            "",
+            f"Serialization: `str.encode()` of every rendered template, timed aside (not part "
+            f"of the totals; in the real build it sits in *other*): {enc['wall']:.3f} s for "
+            f"{enc['calls']} documents. Template render + encode = "
+            f"{result['components']['template render']['wall'] + enc['wall']:.3f} s.",
+        ]
     lines += [
-        "",
-        f"Serialization: `str.encode()` of every rendered template, timed aside (not part of "
-        f"the totals; in the real build it sits in *other*): {enc['wall']:.3f} s for "
-        f"{enc['calls']} documents. Template render + encode = "
-        f"{result['components']['template render']['wall'] + enc['wall']:.3f} s.",
         "",
         f"Writing end to end: the same build with a sink that discards the bytes takes "
         f"{null:.2f} s ({_runs(result['null_sink_runs_wall'])}) against {plain:.2f} s "
