@@ -3,7 +3,7 @@ import os
 import pytest
 
 from pipeline.errors import SinkWriteError, UnsafePathError
-from pipeline.sink import DirectSink, check_relpath
+from pipeline.sink import SINKS, DirectSink, check_relpath, open_sink
 
 
 def test_sink_writes_exact_bytes_and_counts_them(tmp_path):
@@ -47,14 +47,16 @@ def test_sink_refuses_path_outside_root(tmp_path, relpath):
     assert [p.name for p in tmp_path.iterdir()] == ["site"]
 
 
-def test_sink_refuses_symlinked_parent(tmp_path):
+@pytest.mark.parametrize("name", list(SINKS))
+def test_every_sink_refuses_a_symlinked_parent(tmp_path, name):
     outside = tmp_path / "outside"
     outside.mkdir()
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "link").symlink_to(outside)
-    sink = DirectSink(tmp_path / "site")
+    sink = open_sink(name, tmp_path / "site")
     with pytest.raises(UnsafePathError, match="symlink"):
         sink.write("link/x.html", b"x")
+    sink.close()
     assert list(outside.iterdir()) == []
 
 

@@ -11,7 +11,6 @@ All folders are removed at the end. Prints one table per goal.
 from __future__ import annotations
 
 import argparse
-import mmap
 import os
 import shutil
 import statistics
@@ -25,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from pipeline.batch_sink import BatchSink  # noqa: E402
+from pipeline.batch_sink import BatchSink, _write_mmap  # noqa: E402
 from pipeline.sink import DirectSink  # noqa: E402
 
 FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
@@ -89,14 +88,8 @@ def one_write(root: str, rels: list[str], data: bytes) -> None:
 
 
 def one_mmap(root: str, rels: list[str], data: bytes) -> None:
-    """Copy the bytes into a new file through a shared mapping (no write() call)."""
-    fd = os.open(f"{root}/one.bin", os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
-    try:
-        os.posix_fallocate(fd, 0, len(data))  # a full disk fails here, not with SIGBUS
-        with mmap.mmap(fd, len(data)) as mapped:
-            mapped[:] = data
-    finally:
-        os.close(fd)
+    """The sink's mmap copy alone: no thread, no batch, no staging folder."""
+    _write_mmap(f"{root}/one.bin", data)
 
 
 def measure(
