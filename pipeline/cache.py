@@ -217,14 +217,17 @@ def _template_digest(env: jinja2.Environment, name: str) -> str | None:
 
 
 def output_unchanged(root: str | None, path: str, digest: str, size: int, known: Any) -> bool:
-    """True when the previous build wrote exactly these bytes to ``path`` and they are there.
+    """True when the previous build wrote exactly these bytes to ``path`` and they are there."""
+    if not isinstance(known, list | tuple) or len(known) != 2 or known[0] != digest:
+        return False
+    return known[1] == size and output_present(root, path, size)
+
+
+def output_present(root: str | None, path: str, size: int) -> bool:
+    """True when a file of ``size`` bytes is at ``path`` under ``root``.
 
     Without a root folder (a sink that is not a folder), the previous output is trusted.
     """
-    if not isinstance(known, list | tuple) or len(known) != 2 or known[0] != digest:
-        return False
-    if known[1] != size:
-        return False
     if root is None:
         return True
     try:

@@ -18,7 +18,7 @@ from pathlib import Path
 import jinja2
 
 from pipeline import markup, templates
-from pipeline.cache import BuildCache, output_unchanged, page_key, site_key
+from pipeline.cache import BuildCache, output_present, output_unchanged, page_key, site_key
 from pipeline.errors import SinkWriteError
 from pipeline.page import PAGE_SUFFIXES, Page, default_title
 from pipeline.parse import RESERVED, RESERVED_FOLDERS
@@ -144,7 +144,7 @@ class PipelineRunner:
         with stage("cache"):
             cache = BuildCache.open(
                 self.cache_dir,
-                site_key(self.site.title, self.site.base_url, self.stages.key()),
+                site_key(self.site.title, self.site.base_url, stages.key()),
                 self.clean,
                 report.warnings,
             )
@@ -288,13 +288,7 @@ class PipelineRunner:
                         and old["key"] == key
                         and old["out"] == page.out_path
                         and (page.source not in keep or "html" in old)
-                        and output_unchanged(
-                            self.out_dir,
-                            page.out_path,
-                            old["digest"],
-                            old["size"],
-                            [old["digest"], old["size"]],
-                        )
+                        and output_present(self.out_dir, page.out_path, old["size"])
                     ):
                         entry = old
             if entry is None:
@@ -309,7 +303,7 @@ class PipelineRunner:
             known = cache.outputs.get(path)
             if not isinstance(known, list) or len(known) != 2:
                 return False
-            if not output_unchanged(self.out_dir, path, known[0], known[1], known):
+            if not output_present(self.out_dir, path, known[1]):
                 return False
         return True
 
@@ -361,8 +355,8 @@ class PipelineRunner:
                     if st is not None:
                         signature = [st.st_size, st.st_mtime_ns]
                         cache.new_media[target] = signature
-                        if cache.media.get(target) == signature and output_unchanged(
-                            self.out_dir, target, "", st.st_size, ["", st.st_size]
+                        if cache.media.get(target) == signature and output_present(
+                            self.out_dir, target, st.st_size
                         ):
                             copied.add(target)
                             report.files_unchanged += 1
