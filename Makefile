@@ -31,7 +31,7 @@ $(VENV)/.installed: pyproject.toml
 
 $(CONTENT): | $(VENV)/.installed
 	rm -rf $@.tmp
-	$(PY) -m pipeline corpus $@.tmp --pages $(PAGES) --seed $(SEED)
+	$(PY) -m benchmarks.corpus $@.tmp --pages $(PAGES) --seed $(SEED)
 	mv $@.tmp $@
 
 site: $(VENV)/.installed $(CONTENT) ## build the default content (PAGES=200 generated pages) into site/

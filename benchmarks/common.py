@@ -45,8 +45,14 @@ def require(module: str, *names: str) -> Any:
 
 
 def make_corpus(folder: str | os.PathLike[str], pages: int, seed: int = SEED) -> str:
-    """Generate ``pages`` pages into ``folder`` with the pipeline's seeded generator."""
-    require("pipeline.corpus", "generate")(folder, pages, seed=seed)
+    """Generate ``pages`` pages into ``folder`` with the suite's seeded generator.
+
+    The suite owns its data: every commit measured builds the same bytes, whatever the
+    commit's own code (it once took them from ``pipeline.corpus``, byte for byte the same).
+    """
+    from benchmarks.corpus import generate
+
+    generate(folder, pages, seed=seed)
     return os.fspath(folder)
 
 

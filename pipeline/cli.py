@@ -1,4 +1,7 @@
-"""Command line: ``python -m pipeline corpus ...`` and ``python -m pipeline build ...``."""
+"""Command line: ``python -m pipeline build CONTENT_DIR --out SITE_DIR``.
+
+The synthetic content the benchmarks use comes from ``python -m benchmarks.corpus``.
+"""
 
 from __future__ import annotations
 
@@ -19,11 +22,6 @@ CACHE_FOLDER = ".pipeline-cache"  # inside the site folder, unless --cache-dir s
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-
-    gen = commands.add_parser("corpus", help="generate a synthetic content folder")
-    gen.add_argument("out_dir", type=Path, metavar="OUT_DIR")
-    gen.add_argument("--pages", type=int, required=True, metavar="N")
-    gen.add_argument("--seed", type=int, default=0, metavar="S")
 
     build = commands.add_parser("build", help="build a content folder into a site")
     build.add_argument("content_dir", type=Path, metavar="CONTENT_DIR")
@@ -77,23 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     args = parser.parse_args(argv)
-    if args.command == "corpus":
-        return _corpus(parser, args)
     return _build(parser, args)
-
-
-def _corpus(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from pipeline import corpus  # numpy: 60 ms of start-up that a build does not need
-
-    if args.pages < 1:
-        parser.error("--pages must be at least 1")
-    start = time.perf_counter()
-    summary = corpus.generate(args.out_dir, args.pages, seed=args.seed)
-    print(
-        f"wrote {summary.pages} pages and {summary.media} media files "
-        f"({summary.bytes / 1e6:.1f} MB) to {args.out_dir} in {time.perf_counter() - start:.1f} s"
-    )
-    return EXIT_OK
 
 
 def _build(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ from types import ModuleType
 
 import pytest
 
-from pipeline.corpus import generate
+from benchmarks.corpus import generate
 from pipeline.runner import BuildReport, PipelineRunner
 from pipeline.sink import DirectSink
 

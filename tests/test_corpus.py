@@ -2,6 +2,8 @@ import hashlib
 import posixpath
 import re
 import struct
+import subprocess
+import sys
 import zlib
 from datetime import date
 from pathlib import Path
@@ -10,7 +12,7 @@ from xml.etree import ElementTree
 import pytest
 import yaml
 
-from pipeline.corpus import CorpusSummary, generate
+from benchmarks.corpus import CorpusSummary, generate
 
 # Digest of generate(..., pages=40, seed=1). It pins the content across machines and
 # numpy releases: a change here means every machine's benchmarks and the demo site see
@@ -259,3 +261,20 @@ def test_pages_below_one_is_rejected(tmp_path: Path, pages: int):
     with pytest.raises(ValueError, match="pages"):
         generate(tmp_path, pages=pages)
     assert not any(tmp_path.iterdir())
+
+
+def test_command_line_writes_the_same_corpus(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.corpus", str(tmp_path / "c"), "--pages", "40"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("40 pages and ")
+    assert tree_digest(tmp_path / "c") == tree_digest_of_generate(tmp_path / "g", 40, 0)
+
+
+def tree_digest_of_generate(root: Path, pages: int, seed: int) -> str:
+    generate(root, pages=pages, seed=seed)
+    return tree_digest(root)

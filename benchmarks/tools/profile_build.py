@@ -197,7 +197,7 @@ def _corpus(cache: Path, pages: int, seed: int) -> Path:
     start = time.perf_counter()
     # In a child process, so that this one stays small: a child's ru_maxrss starts from
     # its parent's size, and the builds' memory is measured in children.
-    cmd = [sys.executable, "-m", "pipeline", "corpus", str(tmp), "--pages", str(pages)]
+    cmd = [sys.executable, "-m", "benchmarks.corpus", str(tmp), "--pages", str(pages)]
     subprocess.run([*cmd, "--seed", str(seed)], check=True, stdout=subprocess.DEVNULL)
     tmp.rename(path)
     print(

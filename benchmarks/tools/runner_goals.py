@@ -46,7 +46,7 @@ def main() -> int:
     parser.add_argument("--memory", type=int, default=0, metavar="N")
     args = parser.parse_args()
 
-    from pipeline import corpus
+    from benchmarks import corpus
     from pipeline.report import StageClock  # noqa: F401  (needs the staged runner)
 
     args.work.mkdir(parents=True, exist_ok=True)
@@ -249,7 +249,7 @@ def convert_for_pelican(content: Path, out: Path) -> None:
 
 
 def measure_memory(args: argparse.Namespace, fresh) -> dict[str, float]:
-    from pipeline import corpus
+    from benchmarks import corpus
 
     results = {}
     for pages in (args.pages, args.memory):

@@ -149,7 +149,7 @@ class TimedSink:
 
 
 def build_share(scratch: str, pages: int, samples: int, sinks: dict[str, Callable]) -> None:
-    from pipeline.corpus import generate
+    from benchmarks.corpus import generate
     from pipeline.runner import PipelineRunner
 
     content = os.path.join(scratch, "content")
