@@ -175,13 +175,13 @@ class Rebuild:
 
 
 # Stage names are fixed here, not read from the installed pipeline (the grid never changes).
-STAGES = ["discover", "parse", "render", "template", "media", "write", "cache"]
+STAGE_NAMES = ["discover", "parse", "render", "template", "media", "write", "cache"]
 
 
 class StageShares:
     """Each stage's share of a 300-page one-process build's wall time, from its BuildReport."""
 
-    params = [STAGES]
+    params = [STAGE_NAMES]
     param_names = ["stage"]
     version = 1
     timeout = 120

@@ -44,6 +44,17 @@ def require(module: str, *names: str) -> Any:
     return found
 
 
+def require_first(*places: tuple[str, str]) -> Any:
+    """The first of ``(module, name)`` places that the commit has: where a name lives
+    now, then where it lived in older commits."""
+    for module, name in places:
+        try:
+            return require(module, name)
+        except NotImplementedError:
+            continue
+    raise NotImplementedError(f"none of {places} is in this commit")
+
+
 def make_corpus(folder: str | os.PathLike[str], pages: int, seed: int = SEED) -> str:
     """Generate ``pages`` pages into ``folder`` with the suite's seeded generator.
 
@@ -182,7 +193,7 @@ def page_template_renderer(body: str) -> Any:
     """
     environment = require("pipeline.templates", "environment")
     page_cls = require("pipeline.page", "Page")
-    site_cls = require("pipeline.runner", "SiteInfo")
+    site_cls = require_first(("pipeline.site", "SiteInfo"), ("pipeline.runner", "SiteInfo"))
     md = markdown_converter()
     page_html = md.convert(body)
     # Older commits' Page has a required ``body`` field (unused since 7c00e3d, then dropped).

@@ -3,7 +3,8 @@
 __version__ = "0.1.0"
 
 from pipeline.errors import PipelineError  # noqa: E402
-from pipeline.runner import BuildReport, PipelineRunner  # noqa: E402
+from pipeline.report import BuildReport  # noqa: E402
+from pipeline.runner import PipelineRunner  # noqa: E402
 from pipeline.sink import DirectSink, OutputSink, SinkStats  # noqa: E402
 
 __all__ = [

@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 from pipeline.errors import PipelineError
-from pipeline.runner import BuildReport, PipelineRunner, default_jobs
+from pipeline.report import BuildReport
+from pipeline.runner import PipelineRunner, default_jobs
 from pipeline.sink import DEFAULT_SINK, SINKS, open_sink
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

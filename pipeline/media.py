@@ -1,10 +1,28 @@
-"""References from rendered pages to other files: links, images and other media."""
+"""Media: the references of rendered pages to other files, resolved, and the files copied.
+
+Each page's ``href``/``src`` values are resolved to site paths (``local_target``) as it is
+built; after the site files, ``copy_media`` copies every referenced content file once and
+reports each reference that resolves to nothing, with the page that has it.
+"""
 
 from __future__ import annotations
 
+import os
 import posixpath
+from collections.abc import Iterable
 from html.parser import HTMLParser
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
+
+from pipeline.page import PAGE_SUFFIXES
+from pipeline.report import Problem, StageClock
+
+if TYPE_CHECKING:
+    from pipeline.write import SiteWriter
+
+# A reference: (source of the page that has it, its URL, the site path it points at).
+Reference = tuple[str, str, str]
 
 # Attributes that point at another file, by tag.
 REFERENCE_ATTRS = {
@@ -60,3 +78,61 @@ def local_target(url: str, page_out_path: str) -> str | None:
     if path.endswith("/") or target == ".":
         target = posixpath.join(target, "index.html") if target != "." else "index.html"
     return target
+
+
+def copy_media(
+    references: Iterable[Reference],
+    written: set[str],
+    content: Path,
+    content_files: set[str],
+    writer: SiteWriter,
+    clock: StageClock,
+) -> None:
+    """Copy every referenced content file once; report references that resolve to nothing.
+
+    ``written``: the site paths the build wrote (pages, site files): references to them
+    are fine as they are.
+    """
+    report, cache = writer.report, writer.cache
+    copied: set[str] = set()
+    for source, url, target in dict.fromkeys(references):  # each page's URL once
+        with clock.stage("media"):
+            if target in written or target in copied:
+                continue
+            problem = _unresolved(url, target, content_files)
+            if problem is not None:
+                report.unresolved.append(Problem(source, problem))
+                continue
+            path = content / target
+            if cache.enabled:
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    st = None
+                if st is not None and cache.media_unchanged(target, st, writer.root):
+                    copied.add(target)
+                    writer.kept()
+                    continue
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                cache.forget_media(target)
+                report.unresolved.append(
+                    Problem(source, f"{url}: cannot read {target}: {exc.strerror}")
+                )
+                continue
+        with clock.stage("write"):
+            writer.copy(target, data)
+        copied.add(target)
+    report.media_files = len(copied)
+
+
+def _unresolved(url: str, target: str, content_files: set[str]) -> str | None:
+    """Why ``target`` cannot be copied from the content folder, or None if it can."""
+    if target == ".." or target.startswith("../"):
+        return f"{url} points outside the site"
+    if target not in content_files:
+        return f"{url} does not resolve"
+    if target.endswith(PAGE_SUFFIXES):
+        return f"{url} links to a Markdown source, not to its page"
+    return None

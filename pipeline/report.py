@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 # The stages a build times, in pipeline order. Fixed names: benchmarks read them.
-STAGES = ("discover", "parse", "render", "template", "media", "write", "cache")
+STAGE_NAMES = ("discover", "parse", "render", "template", "media", "write", "cache")
 
 
 @dataclass(slots=True)
@@ -49,7 +49,9 @@ class BuildReport:
     sources: int = 0  # Markdown files discovered
     source_bytes: int = 0  # their total size
     warnings: list[str] = field(default_factory=list)  # e.g. a corrupt cache ignored
-    stages: dict[str, StageTime] = field(default_factory=lambda: {s: StageTime() for s in STAGES})
+    stages: dict[str, StageTime] = field(
+        default_factory=lambda: {s: StageTime() for s in STAGE_NAMES}
+    )
 
     @property
     def ok(self) -> bool:

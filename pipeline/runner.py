@@ -1,55 +1,36 @@
-"""PipelineRunner: composes the build's stages and times each of them.
+"""PipelineRunner: a build as its phases, each timed into the BuildReport.
 
-discover -> parse -> render (here or in worker processes) -> template -> write, page by
-page, then the site-level files and the media the pages refer to. Every stage's wall
-and CPU time goes into the BuildReport; a trace of spans is kept only when asked for.
-With a cache folder, pages whose inputs did not change are neither rendered nor
-rewritten, and no output is rewritten with the bytes it already has.
+discover -> parse -> plan (cache hits) -> pages (render, template, write, one by one) ->
+site files -> media. The work of one page lives in ``_Build``'s small per-page methods;
+what each stage does lives in the stage's module (pipeline/stages.py lists them), what
+the cache holds in pipeline/cache.py, and what is written or kept in pipeline/write.py.
+A trace of spans is kept only when asked for.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 
-from pipeline import markup, templates
-from pipeline.cache import BuildCache, output_present, output_unchanged, page_key, site_key
+from pipeline import markup, media, templates
+from pipeline.cache import BuildCache, PageEntry, page_key, site_key
 from pipeline.errors import SinkWriteError
-from pipeline.page import PAGE_SUFFIXES, Page, default_title
-from pipeline.parse import RESERVED, RESERVED_FOLDERS
-from pipeline.report import BuildReport, Problem, StageClock, StageTime
+from pipeline.page import Page, default_title
+from pipeline.render import Rendered
+from pipeline.report import BuildReport, Problem, StageClock
 from pipeline.sink import OutputSink
-from pipeline.site import (
-    EPOCH,
-    FEED_ENTRIES,
-    PAGE_SIZE,
-    SiteInfo,
-    feed_candidates,
-    newest_first,
-)
-from pipeline.stages import STAGES, RenderStage, Stages
-
-__all__ = [
-    "EPOCH",
-    "FEED_ENTRIES",
-    "PAGE_SIZE",
-    "RESERVED",
-    "RESERVED_FOLDERS",
-    "BuildReport",
-    "PipelineRunner",
-    "Problem",
-    "SiteInfo",
-    "StageTime",
-    "Stages",
-    "default_jobs",
-]
+from pipeline.site import SiteInfo, feed_candidates, newest_first
+from pipeline.stages import DEFAULT_STAGES, RenderStage, Stages
+from pipeline.write import SiteWriter
 
 Progress = Callable[[int, int], None]
+# Per page: its cache key (None without a cache) and, on a cache hit, its entry.
+PlanItem = tuple[Page, str | None, PageEntry | None]
 
 
 def default_jobs() -> int:
@@ -83,7 +64,7 @@ class PipelineRunner:
         clean: bool = False,
         trace: str | os.PathLike[str] | None = None,
         out_dir: str | os.PathLike[str] | None = None,
-        stages: Stages = STAGES,
+        stages: Stages = DEFAULT_STAGES,
     ) -> None:
         self.content_dir = Path(content_dir)
         self.sink = sink
@@ -115,15 +96,7 @@ class PipelineRunner:
                 renderer.close()
             else:
                 renderer.terminate()
-            # A sink that writes in the background may report a write error only now.
-            try:
-                with clock.stage("write"):
-                    stats = self.sink.close()
-            except SinkWriteError as exc:
-                report.fatal = report.fatal or f"cannot write the site: {exc}"
-            else:
-                report.files_written = stats.files
-                report.bytes_written = stats.bytes
+            self._close_sink(report, clock)
             report.elapsed = time.perf_counter() - start
             report.cpu = time.process_time() - start_cpu
             if self.trace is not None:
@@ -132,244 +105,189 @@ class PipelineRunner:
         return report
 
     def _build(self, report: BuildReport, clock: StageClock, renderer: RenderStage) -> None:
-        content = self.content_dir
-        stage = clock.stage
-        stages = self.stages
-        with stage("discover"):
+        stages, content = self.stages, self.content_dir
+        with clock.stage("discover"):
             found = stages.discover(content)
-        with stage("parse"):
+        with clock.stage("parse"):
             pages = stages.parse(content, found.pages, report)
-        with stage("template"):
+        with clock.stage("template"):
             env = stages.environment(content)
-        with stage("cache"):
-            cache = BuildCache.open(
-                self.cache_dir,
-                site_key(self.site.title, self.site.base_url, stages.key()),
-                self.clean,
-                report.warnings,
-            )
-            keep = feed_candidates(pages)  # only these keep their HTML after writing
-            plan, tasks = self._plan(pages, cache, env, keep)
-
-        references: list[tuple[str, str, str]] = []  # (page source, url, site path)
-        built: list[Page] = []
-        rendered = renderer.render(tasks)
-        for done, (page, key, entry) in enumerate(plan, 1):
-            if entry is not None:  # a cache hit: neither rendered nor written
-                page.title, page.summary = entry["title"], entry["summary"]
-                page.html = entry.get("html", "")
-                urls = entry["refs"]
-                cache.new_pages[page.source] = entry
-                report.cache_hits += 1
-                report.files_unchanged += 1
-            else:
-                waited = time.perf_counter()
-                result = next(rendered)
-                clock.add("render", time.perf_counter() - waited, result.cpu)
-                clock.span("render", result.start, result.end, page.source, result.pid)
-                report.pages_rendered += 1
-                if result.error is not None:
-                    report.pages_failed.append(Problem(page.source, result.error))
-                    continue
-                page.html, page.toc, page.toc_tokens = result.html, result.toc, result.toc_tokens
-                page.title = page.title or result.heading or default_title(page.source)
-                page.summary = page.summary or markup.summarize(page.html)
-                urls = result.references
-                with stage("template", page.source):
-                    try:
-                        data = stages.template(env, page, self.site)
-                    except jinja2.TemplateError as exc:
-                        report.pages_failed.append(Problem(page.source, templates.describe(exc)))
-                        continue
-                    data = data.encode()
-                with stage("write", page.source):
-                    digest = hashlib.sha256(data).hexdigest() if cache.enabled else ""
-                    old = cache.pages.get(page.source)
-                    if (
-                        old is not None
-                        and old["out"] == page.out_path
-                        and output_unchanged(
-                            self.out_dir,
-                            page.out_path,
-                            digest,
-                            len(data),
-                            [old["digest"], old["size"]],
-                        )
-                    ):
-                        report.files_unchanged += 1
-                    else:
-                        self.sink.write(page.out_path, data)
-                if key is not None:
-                    cache.new_pages[page.source] = {
-                        "key": key,
-                        "out": page.out_path,
-                        "digest": digest,
-                        "size": len(data),
-                        "title": page.title,
-                        "summary": page.summary,
-                        "refs": urls,
-                        **({"html": page.html} if page.source in keep else {}),
-                    }
-                # Site-level files need only the metadata, and the feed's pages their HTML.
-                if page.source not in keep:
-                    page.html = ""
-                page.toc, page.toc_tokens = "", []
-            built.append(page)
-            with stage("media"):
-                for url in urls:
-                    target = stages.media(url, page.out_path)
-                    if target is not None:
-                        references.append((page.source, url, target))
-            if self.progress:
-                self.progress(done, len(plan))
-        report.pages_built = len(built)
-
-        # Site-level outputs, built from the pages that built.
-        built = newest_first(built)
-        written = {page.out_path for page in built}
-        with stage("cache"):
-            inputs = None
-            if cache.enabled:
-                inputs = cache.site_inputs(env, stages.site_templates, built, self.site)
-            unchanged = inputs is not None and self._site_files_unchanged(cache, inputs)
-        if unchanged:  # made from exactly the same pages and templates, and still there
-            for path in cache.site["paths"]:
-                written.add(path)
-                cache.new_outputs[path] = cache.outputs[path]
-                report.files_unchanged += 1
-            cache.new_site = cache.site
-        else:
-            paths, failed = [], False
-            files = stages.site_files(env, built, self.site)
-            while True:
-                with stage("template"):
-                    item = next(files, None)
-                    if item is not None and isinstance(item[1], str):
-                        item = (item[0], item[1].encode())
-                if item is None:
-                    break
-                path, data = item
-                written.add(path)
-                if isinstance(data, jinja2.TemplateError):
-                    report.pages_failed.append(Problem(path, templates.describe(data)))
-                    failed = True
-                    continue
-                paths.append(path)
-                with stage("write"):
-                    self._write_site_file(path, data, cache, report)
-            if inputs is not None and not failed:
-                cache.new_site = {"inputs": inputs, "paths": paths}
-        with stage("write"):
-            css = (templates.THEME / "static" / "style.css").read_bytes()
-            self._write_site_file("assets/style.css", css, cache, report)
-            written.add("assets/style.css")
-
-        self._copy_media(references, written, found.files, cache, report, clock)
+        with clock.stage("cache"):
+            key = site_key(self.site.title, self.site.base_url, stages.key())
+            cache = BuildCache.open(self.cache_dir, key, self.clean, report.warnings)
+            build = _Build(self, report, clock, env, cache, feed_candidates(pages))
+            plan, tasks = build.plan(pages)
+        build.pages(plan, renderer.render(tasks))
+        written = build.site_files()
+        media.copy_media(build.references, written, content, found.files, build.writer, clock)
         if cache.enabled:
-            with stage("cache"):
+            with clock.stage("cache"):
                 cache.save()
 
-    def _plan(
-        self, pages: list[Page], cache: BuildCache, env: jinja2.Environment, keep: set[str]
-    ) -> tuple[list[tuple[Page, str | None, dict | None]], list[tuple[str, int]]]:
+    def _close_sink(self, report: BuildReport, clock: StageClock) -> None:
+        # A sink that writes in the background may report a write error only now.
+        try:
+            with clock.stage("write"):
+                stats = self.sink.close()
+        except SinkWriteError as exc:
+            report.fatal = report.fatal or f"cannot write the site: {exc}"
+        else:
+            report.files_written = stats.files
+            report.bytes_written = stats.bytes
+
+
+@dataclass(slots=True)
+class _Build:
+    """One build's state, and the work of one page at a time."""
+
+    runner: PipelineRunner
+    report: BuildReport
+    clock: StageClock
+    env: jinja2.Environment
+    cache: BuildCache
+    keep: set[str]  # feed candidates: the only pages that keep their HTML after writing
+    writer: SiteWriter = field(init=False)
+    built: list[Page] = field(default_factory=list)
+    references: list[media.Reference] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.writer = SiteWriter(self.runner.sink, self.cache, self.runner.out_dir, self.report)
+
+    def plan(self, pages: list[Page]) -> tuple[list[PlanItem], list[tuple[str, int]]]:
         """Per page: its cache key and, on a hit, its entry; and the render tasks."""
-        plan: list[tuple[Page, str | None, dict | None]] = []
+        plan: list[PlanItem] = []
         tasks: list[tuple[str, int]] = []
-        content = os.fspath(self.content_dir)
+        content = os.fspath(self.runner.content_dir)
         for page in pages:
             key = entry = None
-            if cache.enabled:
-                template = cache.template_digest(env, page.template + ".html")
+            if self.cache.enabled:
+                template = self.cache.template_digest(self.env, page.template + ".html")
                 if template is not None:
-                    key = page_key(cache.site_key, page.source, page.digest, template)
-                    old = cache.pages.get(page.source)
-                    if (
-                        old is not None
-                        and old["key"] == key
-                        and old["out"] == page.out_path
-                        and (page.source not in keep or "html" in old)
-                        and output_present(self.out_dir, page.out_path, old["size"])
-                    ):
-                        entry = old
+                    key = page_key(self.cache.site_key, page.source, page.digest, template)
+                    needs_html = page.source in self.keep
+                    entry = self.cache.hit(page, key, self.runner.out_dir, needs_html)
             if entry is None:
                 tasks.append((os.path.join(content, page.source), page.body_start))
             plan.append((page, key, entry))
         return plan, tasks
 
-    def _site_files_unchanged(self, cache: BuildCache, inputs: str) -> bool:
-        if cache.site.get("inputs") != inputs:
-            return False
-        for path in cache.site["paths"]:
-            known = cache.outputs.get(path)
-            if not isinstance(known, list) or len(known) != 2:
-                return False
-            if not output_present(self.out_dir, path, known[1]):
-                return False
-        return True
+    def pages(self, plan: list[PlanItem], rendered: Iterator[Rendered]) -> None:
+        """Every page, in source order: restored from the cache, or rendered and written."""
+        progress = self.runner.progress
+        for done, (page, key, entry) in enumerate(plan, 1):
+            if entry is not None:
+                urls = self.restore(page, entry)
+            else:
+                urls = self.render(page, key, self.receive(page, rendered))
+            if urls is not None:
+                self.built.append(page)
+                self.resolve(page, urls)
+            if progress:
+                progress(done, len(plan))
+        self.report.pages_built = len(self.built)
 
-    def _write_site_file(
-        self, path: str, data: bytes, cache: BuildCache, report: BuildReport
-    ) -> None:
-        if cache.enabled:
-            known = [hashlib.sha256(data).hexdigest(), len(data)]
-            cache.new_outputs[path] = known
-            if output_unchanged(self.out_dir, path, known[0], known[1], cache.outputs.get(path)):
-                report.files_unchanged += 1
-                return
-        self.sink.write(path, data)
+    def restore(self, page: Page, entry: PageEntry) -> list[str]:
+        """A cache hit: neither rendered nor written."""
+        page.title, page.summary, page.html = entry.title, entry.summary, entry.html or ""
+        self.cache.record_page(page.source, entry)
+        self.report.cache_hits += 1
+        self.writer.kept()
+        return list(entry.refs)
 
-    def _copy_media(
-        self,
-        references: list[tuple[str, str, str]],
-        written: set[str],
-        content_files: set[str],
-        cache: BuildCache,
-        report: BuildReport,
-        clock: StageClock,
-    ) -> None:
-        """Every reference that is not a site file must be a content file, copied once;
-        anything else is reported with the page that refers to it."""
-        content = self.content_dir
-        copied: set[str] = set()
-        for source, url, target in dict.fromkeys(references):  # each page's URL once
-            with clock.stage("media"):
-                if target in written or target in copied:
-                    continue
-                if target == ".." or target.startswith("../"):
-                    report.unresolved.append(Problem(source, f"{url} points outside the site"))
-                    continue
-                if target.endswith(PAGE_SUFFIXES) and target in content_files:
-                    report.unresolved.append(
-                        Problem(source, f"{url} links to a Markdown source, not to its page")
-                    )
-                    continue
-                if target not in content_files:
-                    report.unresolved.append(Problem(source, f"{url} does not resolve"))
-                    continue
-                path = content / target
-                if cache.enabled:
-                    try:
-                        st = os.stat(path)
-                    except OSError:
-                        st = None
-                    if st is not None:
-                        signature = [st.st_size, st.st_mtime_ns]
-                        cache.new_media[target] = signature
-                        if cache.media.get(target) == signature and output_present(
-                            self.out_dir, target, st.st_size
-                        ):
-                            copied.add(target)
-                            report.files_unchanged += 1
-                            continue
-                try:
-                    data = path.read_bytes()
-                except OSError as exc:
-                    cache.new_media.pop(target, None)
-                    report.unresolved.append(
-                        Problem(source, f"{url}: cannot read {target}: {exc.strerror}")
-                    )
-                    continue
-            with clock.stage("write"):
-                self.sink.write(target, data)
-            copied.add(target)
-        report.media_files = len(copied)
+    def receive(self, page: Page, rendered: Iterator[Rendered]) -> Rendered:
+        """The next render result, its time charged to the render stage."""
+        waited = time.perf_counter()
+        result = next(rendered)
+        self.clock.add("render", time.perf_counter() - waited, result.cpu)
+        self.clock.span("render", result.start, result.end, page.source, result.pid)
+        self.report.pages_rendered += 1
+        return result
+
+    def render(self, page: Page, key: str | None, result: Rendered) -> list[str] | None:
+        """Fill the page from its render result, template it and write it; None if it failed."""
+        if result.error is not None:
+            self.report.pages_failed.append(Problem(page.source, result.error))
+            return None
+        page.html, page.toc, page.toc_tokens = result.html, result.toc, result.toc_tokens
+        page.title = page.title or result.heading or default_title(page.source)
+        page.summary = page.summary or markup.summarize(page.html)
+        with self.clock.stage("template", page.source):
+            try:
+                data = self.runner.stages.template(self.env, page, self.runner.site).encode()
+            except jinja2.TemplateError as exc:
+                self.report.pages_failed.append(Problem(page.source, templates.describe(exc)))
+                return None
+        with self.clock.stage("write", page.source):
+            output = self.writer.page(page, data)
+        needs_html = page.source in self.keep
+        if key is not None:
+            entry = PageEntry(
+                key=key,
+                out=page.out_path,
+                output=output,
+                title=page.title,
+                summary=page.summary,
+                refs=tuple(result.references),
+                html=page.html if needs_html else None,
+            )
+            self.cache.record_page(page.source, entry)
+        # Site-level files need only the metadata, and the feed's pages their HTML.
+        if not needs_html:
+            page.html = ""
+        page.toc, page.toc_tokens = "", []
+        return result.references
+
+    def resolve(self, page: Page, urls: list[str]) -> None:
+        """The page's references, as site paths, for the media phase."""
+        with self.clock.stage("media"):
+            for url in urls:
+                target = self.runner.stages.media(url, page.out_path)
+                if target is not None:
+                    self.references.append((page.source, url, target))
+
+    def site_files(self) -> set[str]:
+        """Index, tag pages, feed, sitemap and assets; every site path the build wrote."""
+        built, cache, stage = newest_first(self.built), self.cache, self.clock.stage
+        written = {page.out_path for page in built}
+        stages, site = self.runner.stages, self.runner.site
+        with stage("cache"):
+            inputs = None
+            if cache.enabled:
+                inputs = cache.site_inputs(self.env, stages.site_templates, built, site)
+            unchanged = cache.site_unchanged(inputs, self.runner.out_dir)
+        if unchanged:  # made from exactly the same pages and templates, and still there
+            assert cache.site is not None
+            written.update(cache.site.paths)
+            self.writer.kept(len(cache.site.paths))
+        else:
+            paths, failed = self.render_site_files(stages.site_files(self.env, built, site))
+            written.update(paths, failed)
+            if inputs is not None and not failed:
+                cache.record_site(inputs, paths)
+        with stage("write"):
+            css = (templates.THEME / "static" / "style.css").read_bytes()
+            self.writer.site_file("assets/style.css", css)
+        written.add("assets/style.css")
+        return written
+
+    def render_site_files(
+        self, files: Iterator[tuple[str, str | jinja2.TemplateError]]
+    ) -> tuple[list[str], list[str]]:
+        """Template and write each site-level file; the paths written, and those that failed."""
+        paths: list[str] = []
+        failed: list[str] = []
+        while True:
+            with self.clock.stage("template"):
+                item = next(files, None)
+                if item is not None and isinstance(item[1], str):
+                    item = (item[0], item[1].encode())
+            if item is None:
+                return paths, failed
+            path, data = item
+            if isinstance(data, jinja2.TemplateError):
+                self.report.pages_failed.append(Problem(path, templates.describe(data)))
+                failed.append(path)
+                continue
+            paths.append(path)
+            with self.clock.stage("write"):
+                self.writer.site_file(path, data)

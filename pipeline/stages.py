@@ -5,7 +5,8 @@ replaced (to try a faster renderer, to inject a fault, to measure one stage alon
 without touching the others or the runner, and every replacement is timed into the
 BuildReport under the stage's name like the original::
 
-    runner = PipelineRunner(content, sink, stages=dataclasses.replace(STAGES, render=MyRenderer))
+    stages = dataclasses.replace(DEFAULT_STAGES, render=MyRenderer)
+    runner = PipelineRunner(content, sink, stages=stages)
 
 The write stage is the OutputSink the runner is given.
 """
@@ -50,7 +51,8 @@ class Stages:
         [jinja2.Environment, list[Page], site.SiteInfo],
         Iterator[tuple[str, str | jinja2.TemplateError]],
     ]
-    media: Callable[[str, str], str | None]  # (URL, page's output path) -> site path or None
+    # (URL, page's output path) -> site path or None; media.copy_media copies them afterwards
+    media: Callable[[str, str], str | None]
     site_templates: tuple[str, ...]  # every template site_files renders
 
     def key(self) -> str:
@@ -62,7 +64,7 @@ class Stages:
         )
 
 
-STAGES = Stages(
+DEFAULT_STAGES = Stages(
     discover=discover,
     parse=parse,
     render=Renderer,

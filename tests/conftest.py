@@ -6,7 +6,8 @@ from types import ModuleType
 import pytest
 
 from benchmarks.corpus import generate
-from pipeline.runner import BuildReport, PipelineRunner
+from pipeline.report import BuildReport
+from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
 
 

@@ -9,7 +9,7 @@ from pipeline import cache as cache_module
 from pipeline.cache import MANIFEST
 from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
-from pipeline.stages import STAGES
+from pipeline.stages import DEFAULT_STAGES
 from tests.conftest import write
 from tests.test_render import tree
 
@@ -177,9 +177,9 @@ def test_feed_keeps_its_html_when_pages_come_from_the_cache(site, tmp_path):
 def counting_site_files(calls):
     def site_files(env, built, site):
         calls.append(len(built))
-        yield from STAGES.site_files(env, built, site)
+        yield from DEFAULT_STAGES.site_files(env, built, site)
 
-    return dataclasses.replace(STAGES, site_files=site_files)
+    return dataclasses.replace(DEFAULT_STAGES, site_files=site_files)
 
 
 def test_site_files_are_rendered_again_only_when_what_they_show_changed(site, tmp_path):

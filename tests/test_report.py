@@ -1,14 +1,14 @@
 import json
 
 from pipeline.cli import main
-from pipeline.report import STAGES, BuildReport, StageClock
+from pipeline.report import STAGE_NAMES, BuildReport, StageClock
 from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
 
 
 def test_every_build_times_each_stage(built_site):
     _, report = built_site
-    assert set(report.stages) == set(STAGES)
+    assert set(report.stages) == set(STAGE_NAMES)
     for name in ("discover", "parse", "render", "template", "media", "write"):
         assert report.stages[name].calls > 0, name
         assert report.stages[name].wall >= 0 and report.stages[name].cpu >= 0
@@ -26,7 +26,7 @@ def test_report_option_writes_the_build_report_as_json(corpus_dir, tmp_path, cap
     assert data["ok"] is True and data["jobs"] == 2
     assert data["pages_built"] > 50 and data["pages_rendered"] == data["pages_built"]
     assert data["files_written"] == len([p for p in out.rglob("*") if p.is_file()]) - 1  # cache
-    assert set(data["stages"]) == set(STAGES) == set(data["shares"])
+    assert set(data["stages"]) == set(STAGE_NAMES) == set(data["shares"])
     assert {"wall", "cpu", "calls"} <= set(data["stages"]["render"])
     assert main([*argv, "--jobs", "1"]) == 0  # again: everything comes from the cache
     data = json.loads(path.read_text())

@@ -9,9 +9,10 @@ from pipeline import frontmatter, media
 from pipeline.errors import SinkWriteError
 from pipeline.markup import EXTENSIONS
 from pipeline.render import Rendered
-from pipeline.runner import PAGE_SIZE, PipelineRunner
+from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
-from pipeline.stages import STAGES
+from pipeline.site import PAGE_SIZE
+from pipeline.stages import DEFAULT_STAGES
 from tests.conftest import write
 
 BODY_START, BODY_END = '<div class="body">\n', "\n</div>\n</article>"
@@ -316,7 +317,7 @@ def test_a_stage_swapped_in_is_used_and_timed_and_the_others_are_untouched(tmp_p
         resolved.append(url)
         return None
 
-    stages = dataclasses.replace(STAGES, render=renderer, media=media_stage)
+    stages = dataclasses.replace(DEFAULT_STAGES, render=renderer, media=media_stage)
     report = PipelineRunner(c, DirectSink(tmp_path / "s"), stages=stages).run()
     assert report.ok
     assert renderers[0].calls == ["a.md", "b.md"]

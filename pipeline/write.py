@@ -1,0 +1,52 @@
+"""The write stage: every output of a build passes through one ``SiteWriter``.
+
+It hands bytes to the OutputSink unless the build cache says the previous build left
+exactly those bytes at that path, and counts both cases in the BuildReport, so that
+"written" and "unchanged" are decided and counted in one place.
+"""
+
+from __future__ import annotations
+
+from pipeline.cache import BuildCache, Output, output_of
+from pipeline.page import Page
+from pipeline.report import BuildReport
+from pipeline.sink import OutputSink
+
+_UNCACHED = Output("", 0)  # without a cache nothing is compared, so no digest is taken
+
+
+class SiteWriter:
+    def __init__(
+        self, sink: OutputSink, cache: BuildCache, root: str | None, report: BuildReport
+    ) -> None:
+        self.sink = sink
+        self.cache = cache
+        self.root = root  # the output folder, to check that recorded outputs are still there
+        self.report = report
+
+    def page(self, page: Page, data: bytes) -> Output:
+        """Write a page's HTML unless it is already there; what was written, for the cache."""
+        if not self.cache.enabled:
+            self.sink.write(page.out_path, data)
+            return _UNCACHED
+        output = output_of(data)
+        if self.cache.page_unchanged(page, output, self.root):
+            self.report.files_unchanged += 1
+        else:
+            self.sink.write(page.out_path, data)
+        return output
+
+    def site_file(self, path: str, data: bytes) -> None:
+        """A site-level file (index, tags, feed, assets), recorded in the cache."""
+        if self.cache.enabled and self.cache.output_unchanged(path, output_of(data), self.root):
+            self.report.files_unchanged += 1
+        else:
+            self.sink.write(path, data)
+
+    def copy(self, path: str, data: bytes) -> None:
+        """A media file copied from the content folder."""
+        self.sink.write(path, data)
+
+    def kept(self, count: int = 1) -> None:
+        """Outputs that the cache vouches for without their bytes being made again."""
+        self.report.files_unchanged += count
