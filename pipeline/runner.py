@@ -18,7 +18,9 @@ from pathlib import Path
 import jinja2
 
 from pipeline import markup, media, templates
-from pipeline.cache import BuildCache, PageEntry, page_key, site_key
+from pipeline.cache import BuildCache
+from pipeline.cache.entries import PageEntry
+from pipeline.cache.keys import page_digest, page_key, site_inputs, site_key
 from pipeline.errors import SinkWriteError
 from pipeline.page import Page, default_title
 from pipeline.render import Rendered
@@ -48,7 +50,8 @@ class PipelineRunner:
     build cache folder (None: no cache); ``clean`` ignores what it holds. ``trace``: where
     to write a Chrome trace-event JSON of the build. ``out_dir``: the folder the sink
     writes into, to check that cached outputs are still there (default: ``sink.root``).
-    ``stages``: the implementation of each stage (pipeline/stages.py).
+    ``stages``: the implementation of each stage (pipeline/stages.py). ``verify``: trust no
+    file's size and modification time, compare what it holds (templates are re-read).
     """
 
     def __init__(
@@ -65,6 +68,7 @@ class PipelineRunner:
         trace: str | os.PathLike[str] | None = None,
         out_dir: str | os.PathLike[str] | None = None,
         stages: Stages = DEFAULT_STAGES,
+        verify: bool = False,
     ) -> None:
         self.content_dir = Path(content_dir)
         self.sink = sink
@@ -80,13 +84,13 @@ class PipelineRunner:
         root = out_dir if out_dir is not None else getattr(sink, "root", None)
         self.out_dir = os.fspath(root) if root is not None else None
         self.stages = stages
+        self.verify = verify
 
     def run(self) -> BuildReport:
         start, start_cpu = time.perf_counter(), time.process_time()
         report = BuildReport(jobs=self.jobs)
         clock = StageClock(report, trace=self.trace is not None)
         renderer = self.stages.render(self.jobs)
-        renderer.start()  # workers start up while this process discovers and parses
         try:
             self._build(report, clock, renderer)
         except SinkWriteError as exc:
@@ -110,13 +114,13 @@ class PipelineRunner:
             found = stages.discover(content)
         with clock.stage("parse"):
             pages = stages.parse(content, found.pages, report)
-        with clock.stage("template"):
-            env = stages.environment(content)
         with clock.stage("cache"):
-            key = site_key(self.site.title, self.site.base_url, stages.key())
-            cache = BuildCache.open(self.cache_dir, key, self.clean, report.warnings)
-            build = _Build(self, report, clock, env, cache, feed_candidates(pages))
+            key = site_key(self.site.title, self.site.base_url, stages.key(), markup.EXTENSIONS)
+            fingerprint = None if self.verify else templates.fingerprint(content)
+            cache = BuildCache.open(self.cache_dir, key, self.clean, report.warnings, fingerprint)
+            build = _Build(self, report, clock, cache, feed_candidates(pages))
             plan, tasks = build.plan(pages)
+        # The pool starts only now, and only if a page needs rendering.
         build.pages(plan, renderer.render(tasks))
         written = build.site_files()
         media.copy_media(build.references, written, content, found.files, build.writer, clock)
@@ -143,15 +147,22 @@ class _Build:
     runner: PipelineRunner
     report: BuildReport
     clock: StageClock
-    env: jinja2.Environment
     cache: BuildCache
     keep: set[str]  # feed candidates: the only pages that keep their HTML after writing
     writer: SiteWriter = field(init=False)
     built: list[Page] = field(default_factory=list)
     references: list[media.Reference] = field(default_factory=list)
+    digests: dict[str, str] = field(default_factory=dict)  # source -> keys.page_digest
+    _env: jinja2.Environment | None = None
 
     def __post_init__(self) -> None:
         self.writer = SiteWriter(self.runner.sink, self.cache, self.runner.out_dir, self.report)
+
+    def env(self) -> jinja2.Environment:
+        """The templates, loaded on first use: a build that renders nothing never needs them."""
+        if self._env is None:  # timed as part of the stage that first needs it
+            self._env = self.runner.stages.environment(self.runner.content_dir)
+        return self._env
 
     def plan(self, pages: list[Page]) -> tuple[list[PlanItem], list[tuple[str, int]]]:
         """Per page: its cache key and, on a hit, its entry; and the render tasks."""
@@ -176,23 +187,24 @@ class _Build:
         progress = self.runner.progress
         for done, (page, key, entry) in enumerate(plan, 1):
             if entry is not None:
-                urls = self.restore(page, entry)
+                links = self.restore(page, entry)
             else:
-                urls = self.render(page, key, self.receive(page, rendered))
-            if urls is not None:
+                links = self.render(page, key, self.receive(page, rendered))
+            if links is not None:
                 self.built.append(page)
-                self.resolve(page, urls)
+                self.references.extend((page.source, url, target) for url, target in links)
             if progress:
                 progress(done, len(plan))
         self.report.pages_built = len(self.built)
 
-    def restore(self, page: Page, entry: PageEntry) -> list[str]:
-        """A cache hit: neither rendered nor written."""
+    def restore(self, page: Page, entry: PageEntry) -> tuple[tuple[str, str], ...]:
+        """A cache hit: neither rendered nor written; its links as they were resolved."""
         page.title, page.summary, page.html = entry.title, entry.summary, entry.html or ""
         self.cache.record_page(page.source, entry)
+        self.digests[page.source] = entry.site_digest
         self.report.cache_hits += 1
         self.writer.kept()
-        return list(entry.refs)
+        return entry.links
 
     def receive(self, page: Page, rendered: Iterator[Rendered]) -> Rendered:
         """The next render result, its time charged to the render stage."""
@@ -203,8 +215,11 @@ class _Build:
         self.report.pages_rendered += 1
         return result
 
-    def render(self, page: Page, key: str | None, result: Rendered) -> list[str] | None:
-        """Fill the page from its render result, template it and write it; None if it failed."""
+    def render(
+        self, page: Page, key: str | None, result: Rendered
+    ) -> tuple[tuple[str, str], ...] | None:
+        """Fill the page from its render result, template it and write it; its links, or
+        None if it failed."""
         if result.error is not None:
             self.report.pages_failed.append(Problem(page.source, result.error))
             return None
@@ -213,37 +228,36 @@ class _Build:
         page.summary = page.summary or markup.summarize(page.html)
         with self.clock.stage("template", page.source):
             try:
-                data = self.runner.stages.template(self.env, page, self.runner.site).encode()
+                data = self.runner.stages.template(self.env(), page, self.runner.site).encode()
             except jinja2.TemplateError as exc:
                 self.report.pages_failed.append(Problem(page.source, templates.describe(exc)))
                 return None
         with self.clock.stage("write", page.source):
             output = self.writer.page(page, data)
-        needs_html = page.source in self.keep
+        links = self.resolve(page, result.references)
+        # Site-level files need only the metadata, and the feed's pages their HTML.
+        html = page.html if page.source in self.keep else None
+        page.html, page.toc, page.toc_tokens = html or "", "", []
         if key is not None:
+            digest = self.digests[page.source] = page_digest(page)
             entry = PageEntry(
                 key=key,
                 out=page.out_path,
                 output=output,
                 title=page.title,
                 summary=page.summary,
-                refs=tuple(result.references),
-                html=page.html if needs_html else None,
+                links=links,
+                site_digest=digest,
+                html=html,
             )
             self.cache.record_page(page.source, entry)
-        # Site-level files need only the metadata, and the feed's pages their HTML.
-        if not needs_html:
-            page.html = ""
-        page.toc, page.toc_tokens = "", []
-        return result.references
+        return links
 
-    def resolve(self, page: Page, urls: list[str]) -> None:
-        """The page's references, as site paths, for the media phase."""
+    def resolve(self, page: Page, urls: list[str]) -> tuple[tuple[str, str], ...]:
+        """The page's references that point into the site, with the site path of each."""
         with self.clock.stage("media"):
-            for url in urls:
-                target = self.runner.stages.media(url, page.out_path)
-                if target is not None:
-                    self.references.append((page.source, url, target))
+            targets = ((url, self.runner.stages.media(url, page.out_path)) for url in urls)
+            return tuple((url, target) for url, target in targets if target is not None)
 
     def site_files(self) -> set[str]:
         """Index, tag pages, feed, sitemap and assets; every site path the build wrote."""
@@ -251,16 +265,13 @@ class _Build:
         written = {page.out_path for page in built}
         stages, site = self.runner.stages, self.runner.site
         with stage("cache"):
-            inputs = None
-            if cache.enabled:
-                inputs = cache.site_inputs(self.env, stages.site_templates, built, site)
+            inputs = self.site_inputs(built) if cache.enabled else None
             unchanged = cache.site_unchanged(inputs, self.runner.out_dir)
-        if unchanged:  # made from exactly the same pages and templates, and still there
-            assert cache.site is not None
-            written.update(cache.site.paths)
-            self.writer.kept(len(cache.site.paths))
+        if unchanged is not None:  # made from exactly the same pages and templates, still there
+            written.update(unchanged.paths)
+            self.writer.kept(len(unchanged.paths))
         else:
-            paths, failed = self.render_site_files(stages.site_files(self.env, built, site))
+            paths, failed = self.render_site_files(stages.site_files(self.env(), built, site))
             written.update(paths, failed)
             if inputs is not None and not failed:
                 cache.record_site(inputs, paths)
@@ -269,6 +280,17 @@ class _Build:
             self.writer.site_file("assets/style.css", css)
         written.add("assets/style.css")
         return written
+
+    def site_inputs(self, built: list[Page]) -> str | None:
+        """``keys.site_inputs`` of this build; None when a site template fails to load."""
+        digests = {}
+        for name in self.runner.stages.site_templates:
+            digest = self.cache.template_digest(self.env, name)
+            if digest is None:
+                return None
+            digests[name] = digest
+        pages = [self.digests[page.source] for page in built]
+        return site_inputs(self.cache.site_key, digests, self.runner.site, pages)
 
     def render_site_files(
         self, files: Iterator[tuple[str, str | jinja2.TemplateError]]

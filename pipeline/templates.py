@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from pathlib import Path
 from urllib.parse import quote
@@ -44,3 +46,24 @@ def describe(exc: Exception) -> str:
     if isinstance(exc, jinja2.TemplateNotFound):
         return f"unknown template {exc.name!r}"
     return f"template error: {type(exc).__name__}: {exc}"
+
+
+def fingerprint(content_dir: Path) -> str:
+    """Digest of the name, size and modification time of every template a build may load.
+
+    While it is unchanged, template digests from the previous build still hold, and a
+    build that renders nothing needs neither Jinja2 nor the templates themselves.
+    """
+    digest = hashlib.sha256()
+    for root in (content_dir / USER_TEMPLATES, THEME / "templates"):
+        digest.update(f"\0{root}\0".encode())
+        for folder, dirs, files in os.walk(root):
+            dirs.sort()
+            for name in sorted(files):
+                path = os.path.join(folder, name)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue  # a broken link: loading it fails, and that is not cached
+                digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    return digest.hexdigest()

@@ -7,7 +7,8 @@ exactly those bytes at that path, and counts both cases in the BuildReport, so t
 
 from __future__ import annotations
 
-from pipeline.cache import BuildCache, Output, output_of
+from pipeline.cache import BuildCache
+from pipeline.cache.entries import Output
 from pipeline.page import Page
 from pipeline.report import BuildReport
 from pipeline.sink import OutputSink
@@ -29,7 +30,7 @@ class SiteWriter:
         if not self.cache.enabled:
             self.sink.write(page.out_path, data)
             return _UNCACHED
-        output = output_of(data)
+        output = Output.of(data)
         if self.cache.page_unchanged(page, output, self.root):
             self.report.files_unchanged += 1
         else:
@@ -38,7 +39,7 @@ class SiteWriter:
 
     def site_file(self, path: str, data: bytes) -> None:
         """A site-level file (index, tags, feed, assets), recorded in the cache."""
-        if self.cache.enabled and self.cache.output_unchanged(path, output_of(data), self.root):
+        if self.cache.enabled and self.cache.output_unchanged(path, Output.of(data), self.root):
             self.report.files_unchanged += 1
         else:
             self.sink.write(path, data)

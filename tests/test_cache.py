@@ -5,8 +5,9 @@ import shutil
 
 import pytest
 
-from pipeline import cache as cache_module
-from pipeline.cache import MANIFEST
+from pipeline import render, templates
+from pipeline.cache import keys
+from pipeline.cache.manifest import MANIFEST
 from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
 from pipeline.stages import DEFAULT_STAGES
@@ -138,7 +139,7 @@ def test_missing_output_file_is_written_again(site, tmp_path):
 def test_foreign_cache_from_another_version_is_ignored(site, tmp_path, monkeypatch):
     out, cache = tmp_path / "s", tmp_path / "cache"
     cold = build(site, out, cache)
-    monkeypatch.setattr(cache_module, "__version__", "99.0")
+    monkeypatch.setattr(keys, "__version__", "99.0")
     report = build(site, out, cache)
     assert report.pages_rendered == cold.pages_built
     assert [w for w in report.warnings if "foreign" in w]
@@ -147,10 +148,7 @@ def test_foreign_cache_from_another_version_is_ignored(site, tmp_path, monkeypat
 def test_foreign_cache_from_another_extension_set_is_ignored(site, tmp_path, monkeypatch):
     out, cache = tmp_path / "s", tmp_path / "cache"
     cold = build(site, out, cache)
-    key = cache_module.site_key("t", "u")
-    monkeypatch.setattr(cache_module.markup, "EXTENSIONS", ("tables",))
-    assert cache_module.site_key("t", "u") != key
-    monkeypatch.undo()
+    assert keys.site_key("t", "u", extensions=("tables",)) != keys.site_key("t", "u")
     manifest = cache / MANIFEST
     data = json.loads(manifest.read_bytes().partition(b"\n")[2])
     data["site_key"] = "0" * 64  # what a build with other extensions would have written
@@ -221,3 +219,44 @@ def test_a_build_with_a_stage_swapped_does_not_reuse_the_cache(site, tmp_path):
     report = build(site, out, cache, stages=counting_site_files([]))
     assert report.pages_rendered == cold.pages_built
     assert [w for w in report.warnings if "foreign" in w]
+
+
+def counting_stages(counts):
+    """DEFAULT_STAGES, counting template loads and render pools started."""
+
+    def environment(content):
+        counts["environment"] += 1
+        return DEFAULT_STAGES.environment(content)
+
+    class Renderer(render.Renderer):
+        def start(self):
+            counts["pools"] += self._pool is None and self.jobs > 1
+            super().start()
+
+    return dataclasses.replace(DEFAULT_STAGES, environment=environment, render=Renderer)
+
+
+def test_no_change_rebuild_loads_no_template_and_starts_no_pool(site, tmp_path):
+    out, cache = tmp_path / "s", tmp_path / "cache"
+    counts = {"environment": 0, "pools": 0}
+    stages = counting_stages(counts)
+    build(site, out, cache, stages=stages, jobs=2)
+    assert counts == {"environment": 1, "pools": 1}
+    warm = build(site, out, cache, stages=stages, jobs=2)
+    assert warm.ok and warm.files_written == 0
+    assert counts == {"environment": 1, "pools": 1}
+    verified = build(site, out, cache, stages=stages, jobs=2, verify=True)
+    assert verified.files_written == 0 and counts == {"environment": 2, "pools": 1}
+
+
+def test_a_new_template_that_overrides_the_theme_rebuilds_what_uses_it(site, tmp_path):
+    out, cache = tmp_path / "s", tmp_path / "cache"
+    cold = build(site, out, cache)
+    base = (templates.THEME / "templates" / "base.html").read_text()
+    write(site, "_templates/base.html", base.replace("<body", "<body data-new"))
+    report = build(site, out, cache)
+    assert report.ok and report.pages_rendered == cold.pages_built
+    assert "data-new" in (out / "index.html").read_text()
+    clean = tmp_path / "clean"
+    build(site, clean, None)
+    assert tree(out) == tree(clean)

@@ -1,0 +1,144 @@
+"""The build cache: what a build needs to skip work whose inputs did not change.
+
+``BuildCache`` holds the previous build's entries (read from the manifest) and records
+this build's, and answers the questions a build asks: is this page a hit, are these bytes
+already there, can the site-level files and the media stay as they are. What it stores
+is in ``entries``, how in ``manifest`` (its only reader and writer), the digests it
+compares in ``keys``. The manifest is removed when a build starts and written when it
+ends, so a build that stops half way leaves no cache that describes files it did not
+write.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.cache import keys, manifest
+from pipeline.cache.entries import MediaEntry, Output, PageEntry, SiteEntry, TemplateEntry
+from pipeline.cache.manifest import CacheError, Manifest
+from pipeline.page import Page
+
+if TYPE_CHECKING:
+    import jinja2
+
+
+@dataclass(slots=True)
+class BuildCache:
+    folder: Path | None  # None: caching is off
+    site_key: str
+    old: Manifest = field(default_factory=Manifest)  # the previous build's
+    new: Manifest = field(default_factory=Manifest)  # this build's, saved at the end
+    template_fingerprint: str | None = None  # None: recompute every template digest
+    _digests: dict[str, str | None] = field(default_factory=dict)  # template name -> digest
+
+    @classmethod
+    def open(
+        cls,
+        folder: str | os.PathLike[str] | None,
+        site_key: str,
+        clean: bool,
+        warnings: list[str],
+        template_fingerprint: str | None = None,
+    ) -> BuildCache:
+        cache = cls(Path(folder) if folder is not None else None, site_key)
+        if cache.folder is None:
+            return cache
+        cache.template_fingerprint = template_fingerprint
+        path = cache.folder / manifest.MANIFEST
+        if not clean and path.exists():
+            try:
+                cache.old = manifest.load(path, site_key)
+            except CacheError as exc:
+                warnings.append(f"build cache {path} ignored, everything is rebuilt: {exc}")
+        _unlink(path)  # rewritten at the end of a build that completes
+        old = cache.old.templates
+        if template_fingerprint is not None and old and old.fingerprint == template_fingerprint:
+            cache._digests = dict(old.digests)
+        return cache
+
+    @property
+    def enabled(self) -> bool:
+        return self.folder is not None
+
+    def save(self) -> None:
+        if self.folder is not None:
+            if self.template_fingerprint is not None:
+                self.new.templates = TemplateEntry(self.template_fingerprint, self._digests)
+            manifest.save(self.folder, self.site_key, self.new)
+
+    # --- pages ---
+
+    def hit(self, page: Page, key: str, root: str | None, needs_html: bool) -> PageEntry | None:
+        """The previous entry of ``page`` if it can stand for rendering it again."""
+        old = self.old.pages.get(page.source)
+        if (
+            old is None
+            or old.key != key
+            or old.out != page.out_path
+            or (needs_html and old.html is None)
+            or not old.output.present(root, old.out)
+        ):
+            return None
+        return old
+
+    def page_unchanged(self, page: Page, output: Output, root: str | None) -> bool:
+        """True when the previous build wrote exactly these bytes for ``page``, still there."""
+        old = self.old.pages.get(page.source)
+        if old is None or old.out != page.out_path:
+            return False
+        return old.output == output and output.present(root, old.out)
+
+    def record_page(self, source: str, entry: PageEntry) -> None:
+        self.new.pages[source] = entry
+
+    # --- site-level files and media ---
+
+    def output_unchanged(self, path: str, output: Output, root: str | None) -> bool:
+        """Record ``output`` for ``path``; True when the previous build left the same there."""
+        self.new.outputs[path] = output
+        return self.old.outputs.get(path) == output and output.present(root, path)
+
+    def site_unchanged(self, inputs: str | None, root: str | None) -> SiteEntry | None:
+        """The previous site files, carried over, when they were made from ``inputs``."""
+        old = self.old.site
+        if inputs is None or old is None or old.inputs != inputs:
+            return None
+        outputs = {path: self.old.outputs.get(path) for path in old.paths}
+        for path, output in outputs.items():
+            if output is None or not output.present(root, path):
+                return None
+            self.new.outputs[path] = output
+        self.new.site = old
+        return old
+
+    def record_site(self, inputs: str, paths: list[str]) -> None:
+        self.new.site = SiteEntry(inputs, tuple(paths))
+
+    def media_unchanged(self, target: str, st: os.stat_result, root: str | None) -> bool:
+        """Record the source's signature; True when it and the copy in the site did not change."""
+        entry = MediaEntry(st.st_size, st.st_mtime_ns)
+        self.new.media[target] = entry
+        return self.old.media.get(target) == entry and Output("", st.st_size).present(root, target)
+
+    def forget_media(self, target: str) -> None:
+        self.new.media.pop(target, None)
+
+    # --- templates ---
+
+    def template_digest(self, env: Callable[[], jinja2.Environment], name: str) -> str | None:
+        """``keys.template_digest``, remembered while the template folders are unchanged;
+        ``env`` is called only when the digest must be computed."""
+        if name not in self._digests:
+            self._digests[name] = keys.template_digest(env(), name)
+        return self._digests[name]
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass

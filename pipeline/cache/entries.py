@@ -1,0 +1,65 @@
+"""What the build cache remembers, as typed values (pipeline/cache/manifest.py stores them)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+
+
+@dataclass(slots=True, frozen=True)
+class Output:
+    """A file the previous build wrote: the digest and size of its bytes."""
+
+    digest: str
+    size: int
+
+    @classmethod
+    def of(cls, data: bytes) -> Output:
+        return cls(hashlib.sha256(data).hexdigest(), len(data))
+
+    def present(self, root: str | None, path: str) -> bool:
+        """True when a file of this size is still at ``path`` under ``root``.
+
+        Without a root folder (a sink that is not a folder), the previous output is trusted.
+        """
+        if root is None:
+            return True
+        try:
+            return os.stat(os.path.join(root, path)).st_size == self.size
+        except OSError:
+            return False
+
+
+@dataclass(slots=True, frozen=True)
+class PageEntry:
+    key: str  # keys.page_key(): changes with its source, its templates and the site key
+    out: str  # output path
+    output: Output
+    title: str
+    summary: str
+    links: tuple[tuple[str, str], ...]  # (URL, site path) of its local references, in order
+    site_digest: str  # keys.page_digest(): the page as the site-level templates see it
+    html: str | None = None  # kept only for feed candidates
+
+
+@dataclass(slots=True, frozen=True)
+class MediaEntry:
+    """A copied content file, by its source's size and modification time."""
+
+    size: int
+    mtime_ns: int
+
+
+@dataclass(slots=True, frozen=True)
+class SiteEntry:
+    inputs: str  # keys.site_inputs() of the build that wrote them
+    paths: tuple[str, ...]
+
+
+@dataclass(slots=True, frozen=True)
+class TemplateEntry:
+    """Template digests, valid while the template folders' listing is unchanged."""
+
+    fingerprint: str  # templates.fingerprint(): names, sizes and mtimes of every template
+    digests: dict[str, str | None]  # name -> keys.template_digest() (None: it fails)

@@ -1,0 +1,106 @@
+"""The digests that decide what a build may skip: site key, page keys, template digests."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib.util
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipeline import __version__
+from pipeline.cache.manifest import FORMAT
+from pipeline.page import Page
+
+if TYPE_CHECKING:
+    import jinja2
+
+_SOURCE_FIELDS = {"digest", "body_start"}  # not shown by site-level templates
+
+
+def site_key(title: str, base_url: str, stages: str = "", extensions: tuple[str, ...] = ()) -> str:
+    """What every page's output depends on, beyond its source and its templates.
+
+    ``stages``: which implementation of each stage built it (a swapped-in renderer must
+    not reuse the default one's HTML); ``extensions``: the Markdown extension set.
+    """
+    parts = (
+        f"format={FORMAT}",
+        f"pipeline={__version__}",
+        f"markdown={installed_version('markdown')}",
+        f"jinja2={installed_version('jinja2')}",
+        "extensions=" + ",".join(extensions),
+        f"title={title}",
+        f"base_url={base_url}",
+        f"stages={stages}",
+    )
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def installed_version(name: str) -> str:
+    """The installed version of package ``name``, from its dist-info when that is unambiguous.
+
+    Importing Markdown and Jinja2 costs more than a whole no-change rebuild of 1000
+    pages, which needs only their versions; their ``__version__`` is the fallback.
+    """
+    spec = importlib.util.find_spec(name)
+    if spec is not None and spec.origin is not None:
+        found = list(Path(spec.origin).parent.parent.glob(f"{name}-*.dist-info"))
+        if len(found) == 1:
+            return found[0].name[len(name) + 1 : -len(".dist-info")]
+    return str(importlib.import_module(name).__version__)
+
+
+def page_key(site: str, source: str, source_digest: str, template_digest: str) -> str:
+    parts = (site, source, source_digest, template_digest)
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def page_digest(page: Page) -> str:
+    """Digest of a page as the site-level templates see it: every field but ``digest`` and
+    ``body_start``, which describe its source file. A value whose repr is not stable
+    between runs (a YAML set) only makes the digest miss."""
+    names = [f.name for f in dataclasses.fields(Page) if f.name not in _SOURCE_FIELDS]
+    return hashlib.sha256(repr([getattr(page, name) for name in names]).encode()).hexdigest()
+
+
+def site_inputs(
+    site_key: str, templates: dict[str, str], site: Any, page_digests: list[str]
+) -> str:
+    """Digest of all the site-level files are made from: their templates' digests, the
+    site settings and, in site order, every page's ``page_digest``. An edit that leaves a
+    page's metadata, summary and feed HTML alone then re-renders no site-level file."""
+    digest = hashlib.sha256(site_key.encode())
+    for name, template in templates.items():
+        digest.update(f"\0{name}\0{template}".encode())
+    digest.update(repr(site).encode())
+    for page in page_digests:
+        digest.update(page.encode())
+    return digest.hexdigest()
+
+
+def template_digest(env: jinja2.Environment, name: str) -> str | None:
+    """Digest of a template and every template it extends, imports or includes; None when
+    it fails to load (the page fails to render and is never cached)."""
+    import jinja2.meta
+
+    digest = hashlib.sha256()
+    seen: set[str] = set()
+    todo = [name]
+    try:
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            assert env.loader is not None
+            source, filename, _ = env.loader.get_source(env, current)
+            digest.update(f"{current}\0{filename}\0{source}\0".encode())
+            for ref in jinja2.meta.find_referenced_templates(env.parse(source)):
+                if ref is None:  # a computed name: depend on every template there is
+                    todo.extend(env.list_templates())
+                else:
+                    todo.append(ref)
+    except jinja2.TemplateError:
+        return None
+    return digest.hexdigest()
