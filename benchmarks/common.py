@@ -23,7 +23,10 @@ from pathlib import Path
 from typing import Any
 
 SEED = 0
-VALGRIND_SCRIPT = Path(__file__).with_name("tools") / "instructions_workload.py"
+# The valgrind workload runs as ``python -P -m benchmarks.workload`` with this folder (the
+# one that holds benchmarks/, and the working tree's pipeline/) LAST on its PYTHONPATH, so
+# that the pipeline under measurement always comes first (benchmarks/workload.py).
+SUITE_ROOT = str(Path(__file__).resolve().parents[1])
 # Sinks by benchmark parameter name: (module, class). Append new sinks; never rename.
 SINKS = {
     "direct": ("pipeline.sink", "DirectSink"),
@@ -147,9 +150,10 @@ def _callgrind(workload: str, *args: str) -> dict[str, int]:
             [
                 "valgrind", "--tool=callgrind", "--zero-before=getppid",
                 "--compress-strings=no", "--compress-pos=no", f"--callgrind-out-file={out}",
-                sys.executable, str(VALGRIND_SCRIPT), workload, *args,
+                sys.executable, "-P", "-m", "benchmarks.workload", workload, *args,
             ],
-            env={**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": import_path()},
+            env={**os.environ, "PYTHONHASHSEED": "0",
+                 "PYTHONPATH": os.pathsep.join([import_path(), SUITE_ROOT])},
             capture_output=True, text=True, cwd=scratch,
         )  # fmt: skip
         if run.returncode != 0:

@@ -1,7 +1,6 @@
-import importlib.util
-import sys
+"""Fixtures shared by the tests; helpers are in tests/helpers.py."""
+
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -26,25 +25,3 @@ def built_site(
     out = tmp_path_factory.mktemp("site")
     report = PipelineRunner(corpus_dir, DirectSink(out)).run()
     return out, report
-
-
-def write(root: Path, relpath: str, data: str | bytes) -> Path:
-    """Create a content file (and its folders) for one test."""
-    path = root / relpath
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        data = data.encode()
-    path.write_bytes(data)
-    return path
-
-
-TOOLS = Path(__file__).resolve().parents[1] / "benchmarks" / "tools"
-
-
-def load_tool(name: str) -> ModuleType:
-    """A script of benchmarks/tools (not a package: asv must not collect it) as a module."""
-    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module

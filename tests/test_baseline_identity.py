@@ -12,11 +12,12 @@ import pytest
 
 from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
-from tests.conftest import write
-from tests.test_render import tree
+from tests.helpers import tree, write
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = "810237d"  # the last commit before the refactor that changed pipeline/
+
+pytestmark = pytest.mark.slow  # a baseline build in a process of its own, then four builds
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """The asv suite: it is valid, every benchmark runs, old commits import it, the dashboard draws.
 
 These run asv on the current Python (``--python=same``) with a scratch config, so
-nothing is written to results/ or html/.
+nothing is written to results/ or html/. Every asv run is marked slow.
 """
 
 import functools
@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import load_tool
+from perftools import asv_setup, offline_dashboard
+from perftools.missing_results import commits_without_results
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 ASV = [sys.executable, "-m", "asv"]
 MACHINE = "reference"
-asv_setup = load_tool("asv_setup")
 
 
 def git(*args: str) -> str:
@@ -63,12 +63,14 @@ def quick_run(home: Path, config: Path, pythonpath: str) -> str:
     return run.stdout
 
 
+@pytest.mark.slow
 def test_asv_check_passes(asv_home, tmp_path):
     run = run_asv(asv_home, "--config", str(scratch_config(tmp_path)), "check", "--python=same")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "No problems found" in run.stdout
 
 
+@pytest.mark.slow
 def test_every_benchmark_runs_once_against_the_working_tree(asv_home, tmp_path):
     out = quick_run(asv_home, scratch_config(tmp_path), pythonpath=str(REPO))
     assert "failed" not in out, out
@@ -78,6 +80,7 @@ def test_every_benchmark_runs_once_against_the_working_tree(asv_home, tmp_path):
     assert not (tmp_path / "results").exists() or not list((tmp_path / "results").rglob("*-*.json"))
 
 
+@pytest.mark.slow
 def test_suite_runs_against_the_oldest_installable_commit(asv_home, tmp_path):
     oldest = git("log", "--reverse", "--format=%H", "--", "pyproject.toml").split()[0]
     archive = subprocess.run(
@@ -94,16 +97,13 @@ def test_suite_runs_against_the_oldest_installable_commit(asv_home, tmp_path):
 
 def test_every_commit_that_changed_pipeline_has_committed_results():
     head = git("rev-parse", "HEAD").strip()
-    commits = git("log", "--format=%H", "HEAD", "--", "pipeline").split()
+    assert git("log", "--format=%H", "HEAD", "--", "pipeline").split(), "no history to check"
     # A commit's results can only be made once it exists, so they land in the next commit.
-    missing = [
-        c
-        for c in commits
-        if c != head and not list((REPO / "results" / MACHINE).glob(f"{c[:8]}-*.json"))
-    ]
-    assert commits and missing == []
+    missing = [c for c in commits_without_results("HEAD", MACHINE) if c != head]
+    assert missing == [], "make history, then commit results/"
 
 
+@pytest.mark.slow
 def test_dashboard_draws_a_graph_offline_without_script_errors(asv_home, tmp_path):
     chromium = shutil.which("chromium")
     npm = shutil.which("npm")
@@ -112,20 +112,9 @@ def test_dashboard_draws_a_graph_offline_without_script_errors(asv_home, tmp_pat
     config = scratch_config(tmp_path, results_dir=str(REPO / "results"))
     run = run_asv(asv_home, "--config", str(config), "publish")
     assert run.returncode == 0, run.stdout + run.stderr
-    tool = REPO / "benchmarks" / "tools" / "offline_dashboard.py"
-    npm_dir = REPO / ".asv" / "npm"
-    if not (npm_dir / "node_modules" / "flot").is_dir():
-        packages = subprocess.run(
-            [sys.executable, str(tool), "--print-packages"], check=True, capture_output=True,
-            text=True,
-        ).stdout.split()  # fmt: skip
-        subprocess.run(
-            [npm, "install", "--silent", "--no-audit", "--no-fund", "--ignore-scripts",
-             "--prefix", str(npm_dir), *packages],
-            check=True,
-        )  # fmt: skip
+    offline_dashboard.install_npm_packages()  # what make publish installs, where it does
     html = tmp_path / "html"
-    subprocess.run([sys.executable, str(tool), str(html), str(npm_dir)], check=True)
+    assert offline_dashboard.make_offline(html) == 0
     assert "https://" not in (html / "index.html").read_text().split("<body")[0]
 
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(html))

@@ -11,8 +11,7 @@ from pipeline.cache.manifest import MANIFEST
 from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
 from pipeline.stages import DEFAULT_STAGES
-from tests.conftest import write
-from tests.test_render import tree
+from tests.helpers import tree, write
 
 SPECIAL = '{% extends "base.html" %}{% block main %}SPECIAL {{ page.html | safe }}{% endblock %}\n'
 

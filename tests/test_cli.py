@@ -5,7 +5,7 @@ import pytest
 
 from benchmarks.corpus import generate
 from pipeline.cli import main
-from tests.conftest import write
+from tests.helpers import write
 
 
 def test_build_exits_0_with_a_summary(tmp_path, capsys):

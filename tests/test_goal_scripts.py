@@ -1,29 +1,28 @@
-"""The goal scripts of issues #5 and #6 keep running as the pipeline changes (tiny sizes)."""
+"""The goal commands of issues #5 and #6 keep running as the pipeline changes (tiny sizes)."""
 
-import subprocess
-import sys
-from pathlib import Path
+import pytest
 
-TOOLS = Path(__file__).resolve().parents[1] / "benchmarks" / "tools"
+from tests.helpers import perftools
+
+pytestmark = pytest.mark.slow  # dozens of builds, and sink runs of thousands of files
 
 
-def run(script: str, *args: str, cwd: Path) -> str:
-    done = subprocess.run(
-        [sys.executable, str(TOOLS / script), *args], cwd=cwd, capture_output=True, text=True
-    )
+def run(*args: str) -> str:
+    done = perftools(*args)
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
 
 
 def test_runner_goals_measures_every_goal_but_pelican(tmp_path):
-    out = run("runner_goals.py", "--pages", "30", "--repeats", "1", "--pelican", "skip",
-              "--work", str(tmp_path), "--memory", "40", cwd=tmp_path)  # fmt: skip
+    out = run("runner-goals", "--pages", "30", "--repeats", "1", "--pelican", "skip",
+              "--work", str(tmp_path), "--memory", "40")  # fmt: skip
     for goal in ("of its parts", "--jobs 2", "no-change rebuild", "one page changed", "peak RSS"):
         assert goal in out
     assert (tmp_path / "goals.json").is_file()
+    assert not list(tmp_path.glob("scratch-*")), "scratch folders left behind"
 
 
 def test_sink_goals_measures_every_goal(tmp_path):
-    out = run("sink_goals.py", "--files", "40", "--pages", "20", "--samples", "1", cwd=tmp_path)
+    out = run("sink-goals", "--files", "40", "--pages", "20", "--samples", "1")
     for goal in ("Goal 1", "Goal 2", "Goal 3", "mmap or write()", "Goal 4"):
         assert goal in out

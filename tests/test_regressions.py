@@ -1,7 +1,8 @@
-"""benchmarks/tools/regressions.py and perf_check.py: steps by commit, and the gate.
+"""perftools' step rule, its regressions report and perf-check: steps by commit, and the gate.
 
 The step rule and the report run on synthetic values and a synthetic asv results history;
-the gate runs for real in a temporary clone, on one valgrind benchmark to keep it short.
+the gate runs for real in a temporary clone, on one valgrind benchmark to keep it short
+(marked slow, as is the report over the committed history).
 """
 
 from __future__ import annotations
@@ -12,30 +13,31 @@ import math
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import load_tool
+from perftools import steps, steps_format
+from perftools.__main__ import main as perftools_main
+from tests.helpers import REPO, perftools
 
-REPO = Path(__file__).resolve().parents[1]
-TOOLS = REPO / "benchmarks" / "tools"
 MACHINE = "reference"
 GIT_USER = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
 
 
-regressions = load_tool("regressions")
-
-
 def series(name: str = "bench_x.X.track_instructions", kind: str = "deterministic", **params):
     named = tuple((k, repr(v)) for k, v in params.items())
-    return regressions.Series(name, named, kind, "instructions")
+    return steps.Series(name, named, kind, "instructions")
 
 
 def steps_of(values, kind="deterministic", name="bench_x.X.track_instructions"):
     points = [(f"c{i}", v) for i, v in enumerate(values)]
-    return regressions.find_steps(series(name, kind), points, {})
+    return steps.find_steps(series(name, kind), points, {})
+
+
+def regressions(*args: str) -> int:
+    """``python -m perftools regressions args``, in this process."""
+    return perftools_main(["regressions", *args])
 
 
 # The step rule.
@@ -87,11 +89,11 @@ def test_a_drop_in_pages_built_is_the_regression():
 
 
 def test_kinds_follow_the_benchmark_type_and_wall_time_tracks_are_timings():
-    assert regressions.kind_of("a.B.track_write_calls", "track") == "deterministic"
-    assert regressions.kind_of("a.B.peakmem_build", "peakmemory") == "memory"
-    assert regressions.kind_of("a.B.time_build", "time") == "timing"
+    assert steps.kind_of("a.B.track_write_calls", "track") == "deterministic"
+    assert steps.kind_of("a.B.peakmem_build", "peakmemory") == "memory"
+    assert steps.kind_of("a.B.time_build", "time") == "timing"
     # A share of wall time is a timing, whatever its prefix.
-    assert regressions.kind_of("a.StageShares.track_stage_share", "track") == "timing"
+    assert steps.kind_of("a.StageShares.track_stage_share", "track") == "timing"
 
 
 def test_graph_url_has_asvs_hash_format_for_params_and_commits():
@@ -105,8 +107,8 @@ def test_graph_url_has_asvs_hash_format_for_params_and_commits():
 
 def test_compare_reports_a_benchmark_that_failed_in_the_working_tree():
     a, b = series(), series("bench_x.X.track_calls")
-    steps, failed = regressions.compare({a: 100, b: 5}, {a: 103, b: None}, "base", "head", "wt")
-    assert [s.series for s in steps] == [a] and failed == [b.label]
+    found, failed = steps.compare({a: 100, b: 5}, {a: 103, b: None}, "base", "head", "wt")
+    assert [s.series for s in found] == [a] and failed == [b.label]
 
 
 # The report on a synthetic results history.
@@ -184,7 +186,7 @@ HISTORY = {
 def test_report_finds_a_step_later_undone_and_one_still_present(tmp_path, capsys):
     repo = _synthetic_history(tmp_path, HISTORY)
     commits = _git(repo, "log", "--reverse", "--format=%h", "--abbrev=8").split()
-    assert regressions.main(["--config", str(repo / "asv.conf.json")]) == 0
+    assert regressions("--config", str(repo / "asv.conf.json")) == 0
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.startswith(tuple(commits))]
     assert len(lines) == 4, out
@@ -203,7 +205,7 @@ def test_report_finds_a_step_later_undone_and_one_still_present(tmp_path, capsys
 def test_report_as_markdown_and_as_a_dashboard_page(tmp_path, capsys):
     repo = _synthetic_history(tmp_path, HISTORY)
     config = str(repo / "asv.conf.json")
-    assert regressions.main(["--config", config, "--format", "md", "--only", "deterministic"]) == 0
+    assert regressions("--config", config, "--format", "md", "--only", "deterministic") == 0
     md = capsys.readouterr().out
     assert md.count("\n| `") == 3 and "timing" not in md.split("\n\n", 1)[1]
     assert "[bench_x.Sink.track_calls(sink='fast')](html/index.html#bench_x.Sink" in md
@@ -212,21 +214,19 @@ def test_report_as_markdown_and_as_a_dashboard_page(tmp_path, capsys):
     index.write_text(
         '<ul>\n\t<li id="nav-li-regressions"><a href="#/regressions">Regressions</a></li>\n</ul>'
     )
-    page = tmp_path / regressions.PAGE_NAME
+    page = tmp_path / steps_format.PAGE_NAME
     args = ["--config", config, "--format", "html", "--out", str(page), "--nav-in", str(index)]
-    assert regressions.main(args) == 0
-    assert regressions.main(args) == 0  # idempotent: one link after two publishes
+    assert regressions(*args) == 0
+    assert regressions(*args) == 0  # idempotent: one link after two publishes
     html = page.read_text()
     assert "<script" not in html and "http" not in html
     assert 'href="index.html#bench_x.Render.track_instructions?commits=' in html
-    assert index.read_text().count(f'href="{regressions.PAGE_NAME}"') == 1
+    assert index.read_text().count(f'href="{steps_format.PAGE_NAME}"') == 1
 
 
+@pytest.mark.slow
 def test_report_of_the_committed_history_runs_in_seconds():
-    run = subprocess.run(
-        [sys.executable, str(TOOLS / "regressions.py")], cwd=REPO, capture_output=True,
-        text=True, timeout=30,
-    )  # fmt: skip
+    run = perftools("regressions", timeout=30)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("main: ")
 
@@ -260,13 +260,12 @@ def _clone_and_commit(tmp_path: Path, path: str, addition: str) -> Path:
 
 
 def _perf_check(clone: Path, *args: str) -> subprocess.CompletedProcess:
+    """The clone's own perftools (``-m`` imports it from the current folder)."""
     env = {k: v for k, v in os.environ.items() if k not in ("HOME", "ASV_PYTHONPATH")}
-    return subprocess.run(
-        [sys.executable, str(clone / "benchmarks" / "tools" / "perf_check.py"), *args],
-        cwd=clone, env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    return perftools("perf-check", *args, cwd=clone, env=env)
 
 
+@pytest.mark.slow
 @needs_valgrind
 def test_perf_check_fails_a_commit_that_adds_5_percent_markdown_work(tmp_path):
     clone = _clone_and_commit(tmp_path, "pipeline/markup.py", MORE_MARKDOWN)
@@ -276,6 +275,7 @@ def test_perf_check_fails_a_commit_that_adds_5_percent_markdown_work(tmp_path):
     assert not list((clone / "results").rglob("*existing*.json")), "perf-check wrote results/"
 
 
+@pytest.mark.slow
 @needs_valgrind
 def test_perf_check_passes_a_readme_only_commit(tmp_path):
     clone = _clone_and_commit(tmp_path, "README.md", "\nOne more line.\n")
@@ -289,3 +289,4 @@ def test_perf_check_says_why_it_cannot_run(tmp_path):
     run = _perf_check(clone, "--base", "no-such-revision")
     assert run.returncode == 2
     assert "could not run" in run.stdout and "no-such-revision" in run.stdout
+    assert "perf-check exit status 2" in run.stdout

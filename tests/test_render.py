@@ -1,5 +1,4 @@
 import multiprocessing
-from pathlib import Path
 
 import markdown
 import pytest
@@ -8,11 +7,7 @@ from pipeline import frontmatter, markup, media
 from pipeline.render import Renderer, render_text
 from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
-from tests.conftest import write
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+from tests.helpers import tree, write
 
 
 @pytest.mark.parametrize(

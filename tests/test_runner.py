@@ -13,7 +13,7 @@ from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
 from pipeline.site import PAGE_SIZE
 from pipeline.stages import DEFAULT_STAGES
-from tests.conftest import write
+from tests.helpers import write
 
 BODY_START, BODY_END = '<div class="body">\n', "\n</div>\n</article>"
 ATOM = "{http://www.w3.org/2005/Atom}"

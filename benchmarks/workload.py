@@ -1,19 +1,19 @@
 """One small fixed workload, run under callgrind by benchmarks.common.count_instructions.
 
-Usage: instructions_workload.py WORKLOAD CONTENT_DIR [OUT_DIR]
+Usage: python -P -m benchmarks.workload WORKLOAD CONTENT_DIR [OUT_DIR]
 Everything before ``os.getppid()`` (imports, data) is left out of the count.
+
+The working tree's pipeline/ must never shadow the pipeline under measurement (asv's
+environment, or the ASV_PYTHONPATH of a --python=same run, which reaches this process as
+PYTHONPATH): the repository root that holds both benchmarks/ and the working tree's
+pipeline/ is therefore only the LAST entry of PYTHONPATH (common.workload_command), and
+``-P`` keeps Python from putting the current folder ahead of everything.
 """
 
 import os
 import sys
-from pathlib import Path
 
-# Appended, not prepended: the repository root also holds the working tree's pipeline/,
-# which must not shadow the pipeline under measurement (asv's environment, or the
-# ASV_PYTHONPATH of a --python=same run, which reaches this process as PYTHONPATH).
-sys.path.append(str(Path(__file__).resolve().parents[2]))
-
-from benchmarks import common  # noqa: E402
+from benchmarks import common
 
 
 def prepare(workload: str, content: str, out: str | None):

@@ -1,8 +1,9 @@
-"""The performance check that gates a change: BASE against the working tree.
+"""perf-check: BASE (default: the previous commit on main) against the working tree.
 
-Usage (from the repository root; ``make perf-check`` runs it):
-    python benchmarks/tools/perf_check.py [--base REV] [--only all|deterministic]
-                                          [--bench REGEX] [--machine reference]
+The performance check that gates a change (``make perf-check`` runs it)::
+
+    python -m perftools perf-check [--base REV] [--only all|deterministic]
+        [--bench REGEX] [--machine reference]
 
 Both sides run the working tree's benchmark suite with ``asv run --python=same`` in this
 interpreter, each with its own ``pipeline`` first on ASV_PYTHONPATH (ahead of the editable
@@ -21,8 +22,8 @@ none.
 The default BASE is "the previous commit on main": HEAD's first parent when HEAD is on
 main, otherwise the commit where HEAD's branch left main.
 
-Exit status: 0 when nothing regressed beyond its threshold (see regressions.py), 1 when
-something did (the table names it), 2 when the check could not run (the reason is printed,
+Exit status: 0 when nothing regressed beyond its threshold (the rule: perftools/steps.py),
+1 when something did (the table names it), 2 when the check could not run (the reason is printed,
 with the end of asv's log), including a benchmark that failed in the working tree.
 """
 
@@ -38,48 +39,35 @@ import tarfile
 import time
 from pathlib import Path
 
-import asv_setup
-import regressions
+from perftools import asv_results, asv_setup, steps, steps_format
+from perftools.common import REPO, ToolError, git, resolves
+from perftools.steps import Series
 
 WORK_DIR = Path(".asv") / "perf-check"
+STATUS = "perf-check exit status {} (0: no regression, 1: regressed, 2: could not run)"
 
 
-class CannotRun(Exception):
+class CannotRun(ToolError):
     """The check could not produce two sets of numbers to compare."""
-
-
-def git(repo: Path, *args: str) -> str:
-    run = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
-    if run.returncode != 0:
-        raise CannotRun(f"git {' '.join(args)} failed: {run.stderr.strip()}")
-    return run.stdout.strip()
-
-
-def resolves(repo: Path, name: str) -> bool:
-    run = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"],
-        cwd=repo, capture_output=True,
-    )  # fmt: skip
-    return run.returncode == 0
 
 
 def default_base(repo: Path) -> str:
     """HEAD's first parent on main; on a branch, the commit where it left main."""
-    main = next((name for name in ("main", "origin/main") if resolves(repo, name)), None)
+    main = next((name for name in ("main", "origin/main") if resolves(name, repo)), None)
     if main is not None:
         on_main = subprocess.run(["git", "merge-base", "--is-ancestor", "HEAD", main], cwd=repo)
         if on_main.returncode != 0:
-            return git(repo, "merge-base", "HEAD", main)
-    if not resolves(repo, "HEAD^"):
+            return git("merge-base", "HEAD", main, repo=repo)
+    if not resolves("HEAD^", repo):
         raise CannotRun("HEAD has no parent to compare with: give BASE=rev")
-    return git(repo, "rev-parse", "HEAD^")
+    return git("rev-parse", "HEAD^", repo=repo)
 
 
 def working_tree(repo: Path) -> tuple[str, str]:
     """(commit hash to record the working tree under, what to call it)."""
-    head = git(repo, "rev-parse", "HEAD")
-    subject = git(repo, "log", "-1", "--format=%s", "HEAD")
-    stash = git(repo, "stash", "create")
+    head = git("rev-parse", "HEAD", repo=repo)
+    subject = git("log", "-1", "--format=%s", "HEAD", repo=repo)
+    stash = git("stash", "create", repo=repo)
     if stash:
         return stash, f"working tree: {head[:8]} + uncommitted changes"
     return head, f"working tree = {head[:8]} {subject}"
@@ -100,9 +88,17 @@ def extract_pipeline(repo: Path, rev: str | None, dest: Path) -> None:
         tar.extractall(dest, filter="data")
 
 
+def asv_command(config: Path, commit: str, args: argparse.Namespace) -> list[str]:
+    command = [sys.executable, "-m", "asv", "--config", str(config), "run", "--python=same",
+               "--machine", args.machine, "--set-commit-hash", commit, "--show-stderr"]  # fmt: skip
+    if args.bench or args.only == "deterministic":
+        command += ["--bench", args.bench or r"\.track_"]
+    return command
+
+
 def run_side(
     repo: Path, work: Path, side: str, commit: str, path: list[Path], args: argparse.Namespace
-) -> dict:
+) -> dict[Series, float | None]:
     """Benchmark one side; its values by series."""
     folder = work / side
     shutil.rmtree(folder / "results", ignore_errors=True)
@@ -112,10 +108,6 @@ def run_side(
         folder / "asv.conf.json", env=work / "env", results=folder / "results",
         html=folder / "html", repo=repo, branches=["HEAD"],
     )  # fmt: skip
-    command = [sys.executable, "-m", "asv", "--config", str(config), "run", "--python=same",
-               "--machine", args.machine, "--set-commit-hash", commit, "--show-stderr"]  # fmt: skip
-    if args.bench or args.only == "deterministic":
-        command += ["--bench", args.bench or r"\.track_"]
     env = {
         **os.environ,
         "HOME": str(work / "home"),
@@ -124,11 +116,11 @@ def run_side(
     log = folder / "asv.log"
     started = time.monotonic()
     with open(log, "w") as out:
-        subprocess.run(command, cwd=repo, env=env, stdout=out, stderr=subprocess.STDOUT)
+        subprocess.run(asv_command(config, commit, args), cwd=repo, env=env, stdout=out,
+                       stderr=subprocess.STDOUT)  # fmt: skip
     print(f"  {side}: {commit[:8]} in {time.monotonic() - started:.0f} s (log: {log})")
-    conf = regressions.load_config(str(config))
     try:
-        values = regressions.load_values(conf, args.machine).get(commit)
+        values = asv_results.load_values(asv_results.load_config(config), args.machine).get(commit)
     except Exception as exc:  # asv's UserError and friends: no usable results
         values, reason = None, str(exc)
     else:
@@ -139,32 +131,38 @@ def run_side(
     return values
 
 
-def check(args: argparse.Namespace) -> int:
-    repo = Path(git(Path.cwd(), "rev-parse", "--show-toplevel"))
+def check(args: argparse.Namespace, repo: Path = REPO) -> int:
     work = repo / WORK_DIR
-    base = git(repo, "rev-parse", "--verify", f"{args.base}^{{commit}}") if args.base else None
+    base = git("rev-parse", "--verify", f"{args.base}^{{commit}}", repo=repo) if args.base else None
     base = base or default_base(repo)
-    base_subject = git(repo, "log", "-1", "--format=%s", base)
+    base_subject = git("log", "-1", "--format=%s", base, repo=repo)
     head, head_label = working_tree(repo)
     print(f"perf-check: BASE {base[:8]} {base_subject}")
     print(f"        against {head_label}")
-    try:
-        asv_setup.write_machine(work / "home" / ".asv-machine.json", args.machine, repo)
-    except FileNotFoundError as exc:
-        raise CannotRun(str(exc)) from None
+    asv_setup.write_machine(work / "home" / ".asv-machine.json", args.machine, repo)
     extract_pipeline(repo, base, work / "base" / "src")
     extract_pipeline(repo, None, work / "work" / "src")
     before = run_side(repo, work, "base", base, [work / "base" / "src", repo], args)
     after = run_side(repo, work, "work", head, [work / "work" / "src", repo], args)
-
     if args.only == "deterministic":
         after = {s: v for s, v in after.items() if s.kind == "deterministic"}
-    steps, failed = regressions.compare(before, after, base, head, head_label)
-    compared = [s for s in after if regressions.measured(after[s]) and before.get(s)]
+    return verdict(before, after, base, head, head_label)
+
+
+def verdict(
+    before: dict[Series, float | None],
+    after: dict[Series, float | None],
+    base: str,
+    head: str,
+    head_label: str,
+) -> int:
+    """Print the steps and the largest change of each kind; the exit status."""
+    found, failed = steps.compare(before, after, base, head, head_label)
+    compared = [s for s in after if steps.measured(after[s]) and before.get(s)]
     print()
-    print(regressions.format_text(steps, dashboard=None), end="")
+    print(steps_format.format_text(found, dashboard=None), end="")
     print()
-    for kind, threshold in regressions.THRESHOLDS.items():
+    for kind, threshold in steps.THRESHOLDS.items():
         ratios = [(after[s] / before[s], s.label) for s in compared if s.kind == kind]
         if ratios:
             ratio, label = max(ratios, key=lambda r: abs(r[0] - 1))
@@ -176,7 +174,7 @@ def check(args: argparse.Namespace) -> int:
     if not compared:
         print("could not run: no benchmark has a value on both sides")
         return 2
-    worse = [s for s in steps if s.worse]
+    worse = [s for s in found if s.worse]
     if worse:
         print(f"REGRESSED: {', '.join(s.series.label for s in worse)}")
         return 1
@@ -184,19 +182,18 @@ def check(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base", help="the commit to compare with (default: see above)")
     parser.add_argument("--only", choices=("all", "deterministic"), default="all")
     parser.add_argument("--bench", help="asv --bench regex (default: all, or track_ only)")
     parser.add_argument("--machine", default="reference")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     try:
-        return check(args)
-    except CannotRun as exc:
+        status = check(args)
+    except ToolError as exc:
         print(f"could not run: {exc}")
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        status = 2
+    print(STATUS.format(status))
+    return status

@@ -1,0 +1,34 @@
+"""Helpers the tests share (fixtures live in conftest.py): ``from tests.helpers import write``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def write(root: Path, relpath: str, data: str | bytes) -> Path:
+    """Create a content file (and its folders) for one test."""
+    path = root / relpath
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    path.write_bytes(data)
+    return path
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` by its '/'-separated path: a site, to compare byte for byte."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def perftools(
+    *args: str, cwd: Path = REPO, timeout: float = 600, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m perftools args`` in a new process, from ``cwd`` (a repository root)."""
+    return subprocess.run(
+        [sys.executable, "-m", "perftools", *args],
+        cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env,
+    )  # fmt: skip
