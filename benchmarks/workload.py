@@ -6,8 +6,9 @@ Everything before ``os.getppid()`` (imports, data) is left out of the count.
 The working tree's pipeline/ must never shadow the pipeline under measurement (asv's
 environment, or the ASV_PYTHONPATH of a --python=same run, which reaches this process as
 PYTHONPATH): the repository root that holds both benchmarks/ and the working tree's
-pipeline/ is therefore only the LAST entry of PYTHONPATH (common.workload_command), and
-``-P`` keeps Python from putting the current folder ahead of everything.
+pipeline/ is therefore only the LAST entry of PYTHONPATH (common.SUITE_ROOT, put there by
+common._callgrind), and ``-P`` keeps Python from putting the current folder ahead of
+everything.
 """
 
 import os

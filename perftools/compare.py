@@ -15,8 +15,8 @@ from perftools.common import ToolError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("a", metavar="A", help="the first revision")
-    parser.add_argument("b", metavar="B", help="the second revision")
+    parser.add_argument("a", nargs="?", metavar="A", help="the first revision")
+    parser.add_argument("b", nargs="?", metavar="B", help="the second revision")
     parser.add_argument("--bench", help="asv --bench regex (default: every benchmark)")
     parser.add_argument("--machine", default="reference")
 
