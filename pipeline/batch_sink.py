@@ -36,7 +36,14 @@ import threading
 import time
 
 from pipeline.errors import SinkWriteError
-from pipeline.sink import Folders, SinkStats, check_relpath, make_root, remove_quietly
+from pipeline.sink import (
+    Folders,
+    SinkStats,
+    check_relpath,
+    make_root,
+    remove_quietly,
+    temp_name,
+)
 
 WORKERS = 3
 BATCH_FILES = 64
@@ -51,6 +58,7 @@ MMAP_MIN = 32 << 20
 # Comparing reads the old file in chunks: mmap lost there (114 against 17 ms at 64 MiB).
 COMPARE_CHUNK = 8 << 20
 STAGING_PREFIX = ".sink-staging-"
+NEW_STAGING_PREFIX = ".sink-new-"  # a staging folder before it is locked and renamed
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
 _READ = os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW
 _STOP = None
@@ -74,7 +82,10 @@ class BatchSink:
         start = time.perf_counter()
         self.root = os.fspath(root)
         make_root(self.root)
-        empty = _remove_stale_staging(self.root)
+        try:
+            empty = _remove_stale_staging(self.root)
+        except OSError as exc:  # EMFILE, EIO: a clear error, not a traceback
+            raise SinkWriteError(self.root, f"cannot list output folder: {exc.strerror}") from exc
         self.staging: str | None = None
         self._staging_lock: int | None = None
         if staging if staging is not None else empty:
@@ -223,7 +234,7 @@ class BatchSink:
                 path = final  # not visible at the final path until close() publishes it
             else:
                 folder, name = posixpath.split(final)
-                path = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+                path = os.path.join(folder, temp_name(name))
             try:
                 if len(data) >= self._mmap_min:
                     _write_mmap(path, data)
@@ -305,15 +316,28 @@ def _new_staging(root: str) -> tuple[str, int]:
     It is made and locked under another name first, so that no other sink can ever see
     it under the staging prefix unlocked and take it for a killed build's leftover.
     """
+    fresh, lock = "", -1
     try:
-        fresh = tempfile.mkdtemp(prefix=".sink-new-", dir=root)
+        fresh = tempfile.mkdtemp(prefix=NEW_STAGING_PREFIX, dir=root)
         lock = os.open(fresh, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         fcntl.flock(lock, fcntl.LOCK_EX)
-        staging = os.path.join(root, STAGING_PREFIX + os.path.basename(fresh)[len(".sink-new-") :])
+        suffix = os.path.basename(fresh)[len(NEW_STAGING_PREFIX) :]
+        staging = os.path.join(root, STAGING_PREFIX + suffix)
         os.rename(fresh, staging)
     except OSError as exc:
+        if lock >= 0:
+            os.close(lock)
+        if fresh:
+            _rmdir_quietly(fresh)  # still empty, and still under its unlocked name
         raise SinkWriteError(root, f"cannot create staging folder: {exc.strerror}") from exc
     return staging, lock
+
+
+def _rmdir_quietly(path: str) -> None:
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass
 
 
 def _remove_stale_staging(root: str) -> bool:

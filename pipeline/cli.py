@@ -6,18 +6,26 @@ The synthetic content the benchmarks use comes from ``python -m benchmarks.corpu
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
+from pipeline.cache_location import (
+    CACHE_FOLDER,
+    default_cache_dir,
+    is_within,
+    retire_old_cache,
+)
 from pipeline.errors import PipelineError
+from pipeline.leftovers import remove_leftovers
+from pipeline.lock import FolderLocks
 from pipeline.report import BuildReport
 from pipeline.runner import PipelineRunner, default_jobs
-from pipeline.sink import DEFAULT_SINK, SINKS, open_sink
+from pipeline.sink import DEFAULT_SINK, SINKS, make_root, open_sink
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 SHOWN = 10  # problems listed in the summary before "and N more"
-CACHE_FOLDER = ".pipeline-cache"  # inside the site folder, unless --cache-dir says otherwise
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,7 +53,11 @@ def main(argv: list[str] | None = None) -> int:
         "--cache-dir",
         type=Path,
         metavar="DIR",
-        help="the build cache, for incremental builds (default: SITE_DIR/.pipeline-cache)",
+        help=(
+            "the build cache, for incremental builds (default: "
+            f"SITE_DIR/../{CACHE_FOLDER}/<name of SITE_DIR>, beside the site and never "
+            "published with it; must not be inside SITE_DIR)"
+        ),
     )
     build.add_argument(
         "--no-cache", action="store_true", help="neither read nor write a build cache"
@@ -58,6 +70,16 @@ def main(argv: list[str] | None = None) -> int:
         choices=sorted(SINKS),
         default=DEFAULT_SINK,
         help=f"how files are written (default: {DEFAULT_SINK}; direct is the naive baseline)",
+    )
+    build.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help=(
+            "when another build is writing to the same output or cache folder, wait up to "
+            "SECONDS for it to end (default: 0, refuse at once)"
+        ),
     )
     build.add_argument(
         "--report", type=Path, metavar="FILE", help="write the build report as JSON to FILE"
@@ -87,15 +109,66 @@ def _build(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     jobs = default_jobs() if args.jobs is None else args.jobs
     if jobs < 1:
         parser.error("--jobs must be at least 1")
-    cache_dir = None if args.no_cache else (args.cache_dir or args.out / CACHE_FOLDER)
+    if args.wait < 0:
+        parser.error("--wait must not be negative")
+    cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir(args.out))
+    if cache_dir is not None and is_within(cache_dir, args.out):
+        parser.error("--cache-dir must be outside SITE_DIR: everything in SITE_DIR is published")
     try:
-        sink = open_sink(args.sink, args.out)
+        folders = _make_folders(args.out, cache_dir)
+        with FolderLocks(folders, wait=args.wait):
+            _tidy(args.out, cache_dir)
+            report = _run(args, jobs, cache_dir)
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    if args.report is not None:
+        report.write_json(args.report)
+    _print_summary(report, args.out, None if args.verbose else SHOWN)
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _make_folders(out: Path, cache_dir: Path | None) -> dict[str, str]:
+    """Create the output and cache folders, to lock them; what each is, by path."""
+    make_root(os.fspath(out))
+    folders = {os.fspath(out): "output folder"}
+    if cache_dir is not None:
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PipelineError(
+                os.fspath(cache_dir),
+                f"cannot create the build cache folder: {exc.strerror} "
+                "(choose another with --cache-dir DIR, or build with --no-cache)",
+            ) from None
+        folders[os.fspath(cache_dir)] = "build cache folder"
+    return folders
+
+
+def _tidy(out: Path, cache_dir: Path | None) -> None:
+    """Under the build lock: nothing a killed build or an older version left is published."""
+    notes, warnings = retire_old_cache(out, cache_dir)
+    removed = remove_leftovers(os.fspath(out))
+    if cache_dir is not None:
+        from_cache = remove_leftovers(os.fspath(cache_dir), recursive=False)
+        removed.removed += from_cache.removed
+        removed.kept += from_cache.kept
+    if removed.removed:
+        notes.append(
+            f"removed {removed.removed} temporary file(s) or staging folder(s) "
+            "left by a killed build"
+        )
+    warnings += [f"{kept} (left by a killed build)" for kept in removed.kept]
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+def _run(args: argparse.Namespace, jobs: int, cache_dir: Path | None) -> BuildReport:
     runner = PipelineRunner(
         args.content_dir,
-        sink,
+        open_sink(args.sink, args.out),
         title=args.title,
         base_url=args.base_url,
         progress=_Progress(),
@@ -104,11 +177,7 @@ def _build(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         clean=args.clean,
         trace=args.trace,
     )
-    report = runner.run()
-    if args.report is not None:
-        report.write_json(args.report)
-    _print_summary(report, args.out, None if args.verbose else SHOWN)
-    return EXIT_OK if report.ok else EXIT_FAILED
+    return runner.run()
 
 
 class _Progress:

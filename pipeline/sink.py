@@ -2,21 +2,31 @@
 
 Every sink takes ``write(relpath, data)`` calls and returns its statistics from
 ``close()``. Every sink refuses paths that escape its root and never leaves a torn
-file at a final path: a build killed mid-write leaves at most a hidden ``.*.tmp``
-file beside the target (the guarantee is against a killed process, not a power cut,
-so there is no fsync).
+file at a final path: a build killed mid-write leaves at most a hidden temporary file
+beside the target, named by ``temp_name`` (the guarantee is against a killed process,
+not a power cut, so there is no fsync). pipeline/leftovers.py removes such files
+before the next build writes anything.
 """
 
 from __future__ import annotations
 
 import os
 import posixpath
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from pipeline.errors import SinkWriteError, UnsafePathError
+
+# A temporary file: ".<final name>.<writer's pid>.tmp", beside its final path.
+TEMP_NAME = re.compile(r"\..+\.[0-9]+\.tmp", re.DOTALL)
+
+
+def temp_name(name: str) -> str:
+    """The hidden name a file called ``name`` is written under before its rename."""
+    return f".{name}.{os.getpid()}.tmp"
 
 
 @dataclass(slots=True)
@@ -78,7 +88,7 @@ class DirectSink:
         final = os.path.join(self.root, rel)
         # Write beside the target and rename over it, so a killed build leaves
         # either the old file or the new one at the final path, never half of one.
-        tmp = os.path.join(self.root, folder, f".{name}.{os.getpid()}.tmp")
+        tmp = os.path.join(self.root, folder, temp_name(name))
         try:
             with open(tmp, "wb") as f:
                 f.write(data)
