@@ -90,17 +90,25 @@ class PipelineRunner:
         start, start_cpu = time.perf_counter(), time.process_time()
         report = BuildReport(jobs=self.jobs)
         clock = StageClock(report, trace=self.trace is not None)
-        renderer = self.stages.render(self.jobs)
+        renderer: RenderStage | None = None
+        cache: BuildCache | None = None
         try:
-            self._build(report, clock, renderer)
+            renderer = self.stages.render(self.jobs)
+            cache = self._build(report, clock, renderer)
         except SinkWriteError as exc:
             report.fatal = f"cannot write the site: {exc}"
+        except OSError as exc:  # out of file descriptors or processes, say: one line
+            report.fatal = f"cannot build the site: {_describe(exc)}"
         finally:
-            if report.fatal is None:
+            if renderer is not None and report.fatal is None:
                 renderer.close()
-            else:
+            elif renderer is not None:
                 renderer.terminate()
             self._close_sink(report, clock)
+            # Only once every file is in place may the cache vouch for them.
+            if cache is not None and cache.enabled and report.fatal is None:
+                with clock.stage("cache"):
+                    cache.save(report.warnings)
             report.elapsed = time.perf_counter() - start
             report.cpu = time.process_time() - start_cpu
             if self.trace is not None:
@@ -108,7 +116,7 @@ class PipelineRunner:
                 clock.write_trace(self.trace)
         return report
 
-    def _build(self, report: BuildReport, clock: StageClock, renderer: RenderStage) -> None:
+    def _build(self, report: BuildReport, clock: StageClock, renderer: RenderStage) -> BuildCache:
         stages, content = self.stages, self.content_dir
         with clock.stage("discover"):
             found = stages.discover(content)
@@ -124,9 +132,7 @@ class PipelineRunner:
         build.pages(plan, renderer.render(tasks))
         written = build.site_files()
         media.copy_media(build.references, written, content, found.files, build.writer, clock)
-        if cache.enabled:
-            with clock.stage("cache"):
-                cache.save()
+        return cache
 
     def _close_sink(self, report: BuildReport, clock: StageClock) -> None:
         # A sink that writes in the background may report a write error only now.
@@ -138,6 +144,10 @@ class PipelineRunner:
         else:
             report.files_written = stats.files
             report.bytes_written = stats.bytes
+
+
+def _describe(exc: OSError) -> str:
+    return f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc.strerror or exc)
 
 
 @dataclass(slots=True)

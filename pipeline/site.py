@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ import jinja2
 from pipeline import __version__, templates
 from pipeline.page import Page
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 PAGE_SIZE = 10  # pages listed per index page
 FEED_ENTRIES = 20
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -100,9 +102,13 @@ def _render(
     env: jinja2.Environment, site: SiteInfo, template_name: str, path: str, **context
 ) -> tuple[str, str | jinja2.TemplateError]:
     try:
-        return path, env.get_template(template_name).render(site=site, root=root(path), **context)
+        text = env.get_template(template_name).render(site=site, root=root(path), **context)
     except jinja2.TemplateError as exc:
         return path, exc
+    if path.endswith(".xml"):
+        # XML 1.0 cannot hold these even as references; a reader rejects the whole feed.
+        text = _NOT_XML.sub("\ufffd", text)
+    return path, text
 
 
 def root(out_path: str) -> str:

@@ -383,11 +383,6 @@ def _assert_cache_problem_named(done: subprocess.CompletedProcess, cache: Path) 
     assert any(str(cache) in line for line in lines), done.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BuildCache.save lets OSError (ENOSPC) out of PipelineRunner.run: a traceback "
-    "(pipeline/cache.py save, pipeline/runner.py run catches only SinkWriteError)",
-)
 def test_a_full_disk_under_the_cache_is_one_clear_error(corpus, tmp_path):
     with tmpfs(tmp_path / "disk", "64k") as disk:
         cache = disk / "cache"
@@ -397,12 +392,6 @@ def test_a_full_disk_under_the_cache_is_one_clear_error(corpus, tmp_path):
     _assert_cache_problem_named(done, cache)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BuildCache.open unlinks the manifest and lets OSError (EROFS) out of "
-    "PipelineRunner.run: a traceback (pipeline/cache.py _unlink catches FileNotFoundError "
-    "only)",
-)
 def test_a_read_only_cache_is_one_clear_error(corpus, tmp_path):
     site, cache = tmp_path / "site", tmp_path / "cache"
     _old_site_with_cache(corpus, site, cache)
@@ -425,14 +414,10 @@ def _recase_titles(content: Path) -> None:
         path.write_text(text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="PipelineRunner saves the build cache (runner.py _build: cache.save()) before "
-    "sink.close() (runner.py run) has put the files in place; a BatchSink build killed "
-    "in between leaves a cache that vouches, by size, for older files of the same size",
-)
-def test_a_build_killed_after_saving_its_cache_leaves_no_stale_page(corpus, tmp_path):
+def test_a_build_killed_before_its_files_are_in_place_leaves_no_stale_page(corpus, tmp_path):
+    """The cache vouches for outputs by size: it must never be saved before the sink has
+    put every file in place, or a killed build leaves older files of the same size that
+    the next build trusts."""
     work = tmp_path / "w"
     shutil.copytree(corpus.new, work / "content")
     _recase_titles(work / "content")
@@ -449,7 +434,7 @@ def test_a_build_killed_after_saving_its_cache_leaves_no_stale_page(corpus, tmp_
 
     patches = [
         {"target": "pipeline.batch_sink._write_file", "sleep": 0.02},  # writers fall behind
-        {"target": "pipeline.cache.BuildCache.save", "when": "after"},
+        {"target": "pipeline.batch_sink.BatchSink.close"},  # writers still behind
     ]
     assert _die_during(content, site, "batch", patches) == -signal.SIGKILL
     if not any(snapshot(site).get(rel) == older[rel] for rel in same_size):
@@ -500,12 +485,6 @@ def test_too_few_descriptors_never_tear_a_file(corpus, few_descriptors):
     assert built >= 2  # the larger limits build the whole site, with every sink
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with too few descriptors PipelineRunner.run lets OSError (EMFILE) out as a "
-    "traceback: from Renderer.start (render.py, multiprocessing.Pool; runner.py run calls "
-    "it outside its try) and from template loading (jinja2 get_source in site.py/templates.py)",
-)
 def test_too_few_descriptors_give_one_clear_error_not_a_traceback(few_descriptors):
     for (sink, n), (_, done, _) in few_descriptors.items():
         assert not has_traceback(done.stderr), f"{sink}, {n} descriptors:\n{done.stderr}"

@@ -54,7 +54,12 @@ class BuildCache:
                 cache.old = manifest.load(path, site_key)
             except CacheError as exc:
                 warnings.append(f"build cache {path} ignored, everything is rebuilt: {exc}")
-        _unlink(path)  # rewritten at the end of a build that completes
+        try:
+            _unlink(path)  # rewritten at the end of a build that completes
+        except OSError as exc:
+            warnings.append(f"build cache {cache.folder} cannot be used: {exc.strerror}")
+            cache.folder, cache.old = None, Manifest()
+            return cache
         old = cache.old.templates
         if template_fingerprint is not None and old and old.fingerprint == template_fingerprint:
             cache._digests = dict(old.digests)
@@ -64,11 +69,16 @@ class BuildCache:
     def enabled(self) -> bool:
         return self.folder is not None
 
-    def save(self) -> None:
-        if self.folder is not None:
-            if self.template_fingerprint is not None:
-                self.new.templates = TemplateEntry(self.template_fingerprint, self._digests)
+    def save(self, warnings: list[str]) -> None:
+        """Write the manifest; a failure only costs the next build its shortcuts."""
+        if self.folder is None:
+            return
+        if self.template_fingerprint is not None:
+            self.new.templates = TemplateEntry(self.template_fingerprint, self._digests)
+        try:
             manifest.save(self.folder, self.site_key, self.new)
+        except OSError as exc:
+            warnings.append(f"build cache {self.folder} not saved: {exc.strerror}")
 
     # --- pages ---
 
