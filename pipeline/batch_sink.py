@@ -237,7 +237,7 @@ class BatchSink:
                 path = os.path.join(folder, temp_name(name))
             try:
                 if len(data) >= self._mmap_min:
-                    _write_mmap(path, data)
+                    write_mmap(path, data)
                     self._mmap_writes[slot] += 1
                 else:
                     self._write_calls[slot] += _write_file(path, data)
@@ -266,7 +266,7 @@ def _write_file(path: str, data: bytes) -> int:
         os.close(fd)
 
 
-def _write_mmap(path: str, data: bytes) -> None:
+def write_mmap(path: str, data: bytes) -> None:
     """Copy ``data`` into a new file through a shared mapping (no write() calls).
 
     The blocks are reserved first: a full disk then fails here with ENOSPC, where a
