@@ -20,6 +20,7 @@ from pipeline.cache_location import (
 from pipeline.errors import PipelineError
 from pipeline.leftovers import remove_leftovers
 from pipeline.lock import FolderLocks
+from pipeline.render import DEFAULT_PAGE_TIMEOUT
 from pipeline.report import BuildReport
 from pipeline.runner import PipelineRunner, default_jobs
 from pipeline.sink import DEFAULT_SINK, SINKS, make_root, open_sink
@@ -29,6 +30,9 @@ SHOWN = 10  # problems listed in the summary before "and N more"
 
 
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 still prints
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -64,6 +68,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     build.add_argument(
         "--clean", action="store_true", help="ignore the build cache: render and write everything"
+    )
+    build.add_argument(
+        "--verify",
+        action="store_true",
+        help="trust no file's size and modification time: compare what every file holds",
+    )
+    build.add_argument(
+        "--page-timeout",
+        type=float,
+        default=DEFAULT_PAGE_TIMEOUT,
+        metavar="SECONDS",
+        help=f"a page that takes longer to render fails alone (default: {DEFAULT_PAGE_TIMEOUT:g}; "
+        "0 for no limit)",
     )
     build.add_argument(
         "--sink",
@@ -109,6 +126,8 @@ def _build(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     jobs = default_jobs() if args.jobs is None else args.jobs
     if jobs < 1:
         parser.error("--jobs must be at least 1")
+    if args.page_timeout < 0:
+        parser.error("--page-timeout must be 0 (no limit) or more")
     if args.wait < 0:
         parser.error("--wait must not be negative")
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir(args.out))
@@ -176,6 +195,8 @@ def _run(args: argparse.Namespace, jobs: int, cache_dir: Path | None) -> BuildRe
         cache_dir=cache_dir,
         clean=args.clean,
         trace=args.trace,
+        verify=args.verify,
+        page_timeout=args.page_timeout or None,
     )
     return runner.run()
 
@@ -200,7 +221,8 @@ def _print_summary(report: BuildReport, out: Path, shown: int | None) -> None:
         f"built {report.pages_built} pages into {out} "
         f"in {report.elapsed:.2f} s ({rate:.0f} pages/s)\n"
         f"  {report.files_written} files, {report.bytes_written / 1e6:.2f} MB written; "
-        f"{report.media_files} media files copied; {report.drafts} drafts left out\n"
+        f"{report.media_files - report.media_unchanged} media files copied "
+        f"({report.media_unchanged} already up to date); {report.drafts} drafts left out\n"
         f"  {report.pages_rendered} pages rendered with {report.jobs} process(es), "
         f"{report.cache_hits} from the cache; {report.files_unchanged} files already up to date"
     )

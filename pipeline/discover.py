@@ -1,4 +1,11 @@
-"""Discover: the Markdown pages and other files of a content folder, in a fixed order."""
+"""Discover: the Markdown pages and other files of a content folder, in a fixed order.
+
+Symbolic links are followed only where they lead to published content (see
+``pipeline.confine``): a link out of the content folder, or into a hidden or '_'
+folder of it, is refused and recorded, never walked or listed. A linked folder is
+walked as if it were there, but never twice through links and never when it contains
+the link itself (a cycle), so the walk stays finite and linear in the folder's size.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline import confine
 from pipeline.page import PAGE_SUFFIXES
 
 
@@ -13,17 +21,77 @@ from pipeline.page import PAGE_SUFFIXES
 class Sources:
     pages: list[str] = field(default_factory=list)  # Markdown files, '/'-separated, sorted walk
     files: set[str] = field(default_factory=set)  # every file, pages included
+    # Links refused (files and folders): relpath -> the real path they lead to. Pages
+    # among them are in ``pages`` too, so that parsing fails each one by name.
+    outside: dict[str, str] = field(default_factory=dict)
+    unreadable: dict[str, str] = field(default_factory=dict)  # folder relpath -> OS error
+
+
+@dataclass(slots=True)
+class _Walk:
+    root: str  # the content folder's real path
+    found: Sources
+    linked: set[str] = field(default_factory=set)  # real folders already walked via a link
+
+
+# A folder to walk: its path; its relpath; the real paths of it and of the folders walked
+# to reach it (a link to any of those, or to a folder holding one, is a cycle); whether
+# a link led to it.
+_Todo = tuple[str, str, tuple[str, ...], bool]
 
 
 def discover(content: Path) -> Sources:
     """Every file outside hidden and '_' folders; pages are the Markdown ones."""
-    found = Sources()
-    for folder, dirs, files in os.walk(content):
-        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
-        rel_folder = Path(folder).relative_to(content).as_posix()
-        for name in sorted(files):
-            rel = name if rel_folder == "." else f"{rel_folder}/{name}"
-            found.files.add(rel)
-            if name.endswith(PAGE_SUFFIXES) and not name.startswith("."):
-                found.pages.append(rel)
-    return found
+    walk = _Walk(confine.root_of(content), Sources())
+    # Depth first, each folder's files before its subfolders, names sorted: os.walk's order.
+    todo: list[_Todo] = [(os.fspath(content), "", (walk.root,), False)]
+    while todo:
+        todo.extend(reversed(_scan(walk, *todo.pop())))
+    return walk.found
+
+
+def _scan(
+    walk: _Walk, folder: str, rel: str, chain: tuple[str, ...], via_link: bool
+) -> list[_Todo]:
+    """Lists one folder's files; returns its subfolders to walk, in order."""
+    found = walk.found
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda e: e.name)
+    except OSError as exc:
+        found.unreadable[rel or "."] = exc.strerror or str(exc)
+        return []
+    subfolders = []
+    for entry in entries:
+        name = entry.name
+        path = f"{rel}/{name}" if rel else name
+        if entry.is_symlink():
+            target = os.path.realpath(entry.path)
+            is_folder = os.path.isdir(target)
+            if is_folder and name.startswith((".", "_")):
+                continue  # hidden and '_' folders are never walked, linked or not
+            if confine.refusal(walk.root, target, is_folder) is not None:
+                found.outside[path] = target
+                if not is_folder and name.endswith(PAGE_SUFFIXES):
+                    found.pages.append(path)
+                continue
+            if is_folder:
+                if any(confine.inside(real, target) for real in chain) or target in walk.linked:
+                    continue  # a cycle, or walked already: its files are listed elsewhere
+                walk.linked.add(target)
+                subfolders.append((entry.path, path, (*chain, target), True))
+                continue
+        elif entry.is_dir(follow_symlinks=False):
+            if name.startswith((".", "_")):
+                continue
+            real = os.path.join(chain[-1], name)
+            if via_link:
+                if real in walk.linked:
+                    continue
+                walk.linked.add(real)
+            subfolders.append((entry.path, path, (*chain, real), via_link))
+            continue
+        found.files.add(path)
+        if name.endswith(PAGE_SUFFIXES) and not name.startswith("."):
+            found.pages.append(path)
+    return subfolders

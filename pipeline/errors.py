@@ -23,3 +23,26 @@ class UnsafePathError(PipelineError):
 
 class SinkWriteError(PipelineError):
     """The sink could not write a file; the build stops here."""
+
+
+class OutsideContentError(PipelineError):
+    """A content file that really lives where the build must not read: a link out of the
+    content folder, or into a folder of it that is never published (``.git``, ``_x``)."""
+
+    def __init__(self, path: str, target: str, where: str) -> None:
+        super().__init__(path, f"{path} is a link to {target}, {where}")
+        self.target = target
+
+
+def describe(exc: BaseException, subject: str) -> str:
+    """One line, no traceback, for an unexpected failure while processing ``subject``
+    (e.g. "Markdown", "front matter") of one input."""
+    if isinstance(exc, RecursionError):
+        return f"{subject} nested too deeply (more than Python's recursion limit allows)"
+    if isinstance(exc, MemoryError):
+        return f"{subject} too large to process (out of memory)"
+    text = " ".join(str(exc).split())  # one line, whatever the message holds
+    if len(text) > 200:
+        text = text[:200] + "…"
+    kind = type(exc).__name__
+    return f"{subject}: unexpected {kind}: {text}" if text else f"{subject}: unexpected {kind}"

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
+from pipeline import bounded_yaml
 from pipeline.errors import PipelineError
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FENCE = re.compile(r"---[ \t]*\r?\n")
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
 _SLUG = re.compile(r"[^/\\\x00]+")
@@ -28,6 +29,9 @@ class FrontMatter:
     template: str = "page"
     summary: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # sha256 of the YAML text: stands for the values above without expanding them (the
+    # YAML may share one object in many places, see bounded_yaml).
+    digest: str = ""
 
 
 def split(text: str, path: str) -> tuple[FrontMatter, str]:
@@ -47,16 +51,23 @@ def split(text: str, path: str) -> tuple[FrontMatter, str]:
         body_start += 2
     elif text.startswith("\n", body_start):
         body_start += 1
-    return _parse(block, path), text[body_start:]
+    meta = _parse(block, path)
+    meta.digest = hashlib.sha256(block.encode()).hexdigest()
+    return meta, text[body_start:]
 
 
 def _parse(block: str, path: str) -> FrontMatter:
     try:
-        data = yaml.load(block, Loader=_Loader)
+        data = bounded_yaml.load(block)
+    except bounded_yaml.LimitError as exc:
+        raise PipelineError(path, f"front matter {exc.problem}", line=exc.line + 2) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1  # +1 for 1-based, +1 for the '---'
-        problem = getattr(exc, "problem", None) or str(exc)
+        if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow
+            line = block.count("\n", 0, exc.position) + 2
+        # One line: the rest of a YAML error is where it is, which the line number says.
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise PipelineError(path, f"malformed front matter: {problem}", line=line) from None
     if data is None:
         return FrontMatter()

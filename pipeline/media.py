@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
+from pipeline import confine
+from pipeline.discover import Sources
+from pipeline.errors import PipelineError
 from pipeline.page import PAGE_SUFFIXES
 from pipeline.report import Problem, StageClock
 
@@ -84,7 +87,7 @@ def copy_media(
     references: Iterable[Reference],
     written: set[str],
     content: Path,
-    content_files: set[str],
+    found: Sources,
     writer: SiteWriter,
     clock: StageClock,
 ) -> None:
@@ -94,12 +97,13 @@ def copy_media(
     are fine as they are.
     """
     report, cache = writer.report, writer.cache
+    root = confine.root_of(content)
     copied: set[str] = set()
     for source, url, target in dict.fromkeys(references):  # each page's URL once
         with clock.stage("media"):
             if target in written or target in copied:
                 continue
-            problem = _unresolved(url, target, content_files)
+            problem = _unresolved(url, target, found)
             if problem is not None:
                 report.unresolved.append(Problem(source, problem))
                 continue
@@ -111,10 +115,15 @@ def copy_media(
                     st = None
                 if st is not None and cache.media_unchanged(target, st, writer.root):
                     copied.add(target)
+                    report.media_unchanged += 1
                     writer.kept()
                     continue
-            try:
-                data = path.read_bytes()
+            try:  # checked on the open file: a link swapped since discovery changes nothing
+                data = confine.read_content(path, root, target)
+            except PipelineError as exc:
+                cache.forget_media(target)
+                report.unresolved.append(Problem(source, f"{url}: {exc.message}"))
+                continue
             except OSError as exc:
                 cache.forget_media(target)
                 report.unresolved.append(
@@ -127,11 +136,13 @@ def copy_media(
     report.media_files = len(copied)
 
 
-def _unresolved(url: str, target: str, content_files: set[str]) -> str | None:
+def _unresolved(url: str, target: str, found: Sources) -> str | None:
     """Why ``target`` cannot be copied from the content folder, or None if it can."""
     if target == ".." or target.startswith("../"):
         return f"{url} points outside the site"
-    if target not in content_files:
+    if target in found.outside:
+        return f"{url}: {target} is a link to {found.outside[target]}, outside the content folder"
+    if target not in found.files:
         return f"{url} does not resolve"
     if target.endswith(PAGE_SUFFIXES):
         return f"{url} links to a Markdown source, not to its page"

@@ -20,6 +20,9 @@ class Page:
     out_path: str  # path of the HTML file relative to the site root
     summary: str = ""
     meta: dict[str, Any] = field(default_factory=dict)  # front matter keys beyond the known ones
+    # sha256 of the front matter's YAML text: hash this, not ``meta``, whose values may be
+    # one object shared in many places (YAML aliases) that repr() would expand.
+    meta_digest: str = ""
     html: str = ""
     toc: str = ""
     toc_tokens: list[dict[str, Any]] = field(default_factory=list)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from pipeline import frontmatter
-from pipeline.errors import PipelineError
+from pipeline import confine, frontmatter
+from pipeline.errors import PipelineError, describe
 from pipeline.page import Page, output_path
 from pipeline.report import BuildReport, Problem
 
@@ -19,17 +19,22 @@ def parse(content: Path, sources: list[str], report: BuildReport) -> list[Page]:
     """The pages to build, in source order; failures and drafts go to ``report``.
 
     A Page keeps no Markdown body (``body_start`` says where it starts in the file), so
-    a large site is not held in memory: the render stage reads it again.
+    a large site is not held in memory: the render stage reads it again. Whatever goes
+    wrong with one page fails that page alone, with a one-line reason.
     """
     pages: list[Page] = []
     claimed: dict[str, str] = {}
+    root = confine.root_of(content)
     for source in sources:
         try:
-            data = read_bytes(content / source, source)
+            data = read_bytes(content / source, source, root)
             text = decode(data, source)
             meta, body = frontmatter.split(text, source)
         except PipelineError as exc:
             report.pages_failed.append(Problem(source, reason(exc)))
+            continue
+        except Exception as exc:  # e.g. RecursionError: this page alone fails
+            report.pages_failed.append(Problem(source, describe(exc, "front matter")))
             continue
         report.sources += 1
         report.source_bytes += len(data)
@@ -37,6 +42,10 @@ def parse(content: Path, sources: list[str], report: BuildReport) -> list[Page]:
             report.drafts += 1
             continue
         out = output_path(source, meta.slug)
+        problem = _unwritable(source, out)
+        if problem is not None:
+            report.pages_failed.append(Problem(source, problem))
+            continue
         if out in claimed:
             report.pages_failed.append(
                 Problem(source, f"output path {out} is already taken by {claimed[out]}")
@@ -58,6 +67,7 @@ def parse(content: Path, sources: list[str], report: BuildReport) -> list[Page]:
                 out_path=out,
                 summary=meta.summary or "",
                 meta=meta.extra,
+                meta_digest=meta.digest,
                 body_start=len(text) - len(body),
                 digest=hashlib.sha256(data).hexdigest(),
             )
@@ -65,11 +75,32 @@ def parse(content: Path, sources: list[str], report: BuildReport) -> list[Page]:
     return pages
 
 
-def read_bytes(path: Path, source: str) -> bytes:
+# A file name's limit on Linux file systems, less what a sink adds for its temporary name
+# (".NAME.PID.tmp"): a longer output name would stop the whole build at write time.
+NAME_MAX = 255 - len(".") - len(".4194304.tmp")
+
+
+def _unwritable(source: str, out: str) -> str | None:
+    """Why no file system could hold ``out``, or None."""
     try:
-        data = path.read_bytes()
+        names = [name.encode() for name in out.split("/")]
+    except UnicodeEncodeError:
+        return "the file name is not valid UTF-8; rename the file"
+    if len(names[-1]) > NAME_MAX:
+        return (
+            f"output file name is {len(names[-1])} bytes, more than {NAME_MAX}; "
+            "set a shorter slug or rename the file"
+        )
+    return None
+
+
+def read_bytes(path: Path, source: str, root: str) -> bytes:
+    """The page's bytes, if the file really is content under ``root`` (the content
+    folder's real path; see ``pipeline.confine``), checked on the open file."""
+    try:
+        data = confine.read_content(path, root, source)
     except OSError as exc:
-        raise PipelineError(source, f"cannot read: {exc.strerror}") from None
+        raise PipelineError(source, f"cannot read: {exc.strerror or exc}") from None
     if not data.strip():
         raise PipelineError(source, "empty file")
     if b"\0" in data[:8192]:

@@ -8,7 +8,6 @@ HTML comes back; results arrive in the order the pages were given, whatever ``jo
 from __future__ import annotations
 
 import io
-import multiprocessing
 import os
 import time
 from collections.abc import Iterator, Sequence
@@ -17,10 +16,14 @@ from typing import Any
 
 import markdown
 
-from pipeline import markup
+from pipeline import confine, deadline, markup, workers
+from pipeline.errors import PipelineError, describe
 
 # One render task: (file path, where the body starts in its decoded text).
 Task = tuple[str, int]
+# Seconds one page may take to render: far beyond any real page (the slowest page of
+# the synthetic corpus takes milliseconds), short enough that a hostile one is noticed.
+DEFAULT_PAGE_TIMEOUT = 60.0
 
 
 @dataclass(slots=True)
@@ -30,7 +33,8 @@ class Rendered:
     toc_tokens: list[dict[str, Any]] = field(default_factory=list)
     heading: str | None = None  # plain text of the first heading
     references: list[str] = field(default_factory=list)  # href/src values, document order
-    error: str | None = None  # the page could not be read again
+    summary: str = ""  # plain text of the first paragraph (markup.summarize)
+    error: str | None = None  # why the page failed: it is not built
     cpu: float = 0.0  # CPU seconds of the process that rendered it
     start: float = 0.0  # perf_counter when its rendering started and ended
     end: float = 0.0
@@ -51,74 +55,145 @@ def render_text(md: markdown.Markdown, body: str) -> Rendered:
     )
 
 
-def render_file(md: markdown.Markdown, task: Task) -> Rendered:
+def render_file(
+    converter: Converter, task: Task, content: Content | None, limit: float | None
+) -> Rendered:
+    """One page from its file; whatever goes wrong fails this page alone, in one line.
+
+    ``content``: the file must really be in it (checked on the open file, see
+    ``pipeline.confine``). ``limit``: seconds the page may take.
+    """
     start, cpu = time.perf_counter(), time.process_time()
     path, body_start = task
     try:
-        with io.open(path, "rb") as f:  # noqa: UP020  reading a source, not an output
-            text = f.read().decode("utf-8-sig")
+        with deadline.time_limit(limit):
+            text = _read(path, content).decode("utf-8-sig")
+            rendered = render_text(converter.markdown(), text[body_start:])
+            rendered.summary = markup.summarize(rendered.html)
+    except PipelineError as exc:
+        rendered = Rendered(error=exc.message)
     except (OSError, UnicodeError) as exc:
         rendered = Rendered(error=f"changed or unreadable during the build: {exc}")
-    else:
-        rendered = render_text(md, text[body_start:])
+    except deadline.TimeLimitExceeded as exc:
+        converter.discard()  # stopped half way: do not trust its state
+        rendered = Rendered(error=f"rendering {exc} (the page time limit)")
+    except Exception as exc:
+        converter.discard()
+        rendered = Rendered(error=describe(exc, "Markdown"))
     rendered.cpu = time.process_time() - cpu
     rendered.start, rendered.end, rendered.pid = start, time.perf_counter(), os.getpid()
     return rendered
 
 
-class Renderer:
-    """The render stage. ``jobs`` > 1 renders in a process pool; 1 never starts one."""
+@dataclass(frozen=True, slots=True)
+class Content:
+    folder: str  # as the tasks' paths start
+    root: str  # its real path
 
-    def __init__(self, jobs: int = 1) -> None:
-        self.jobs = max(1, jobs)
+    @classmethod
+    def of(cls, folder: str | os.PathLike[str]) -> Content:
+        return cls(os.fspath(folder), confine.root_of(folder))
+
+    def name(self, path: str) -> str:
+        """``path`` relative to the folder, as reports name pages."""
+        prefix = os.path.join(self.folder, "")
+        return path[len(prefix) :] if path.startswith(prefix) else path
+
+
+def _read(path: str, content: Content | None) -> bytes:
+    if content is None:
+        with io.open(path, "rb") as f:  # noqa: UP020  reading a source, not an output
+            return f.read()
+    return confine.read_content(path, content.root, content.name(path))
+
+
+class Converter:
+    """One Markdown converter per process, rebuilt after a page that failed inside it."""
+
+    def __init__(self) -> None:
         self._md: markdown.Markdown | None = None
-        self._pool: Any = None
+
+    def markdown(self) -> markdown.Markdown:
+        if self._md is None:
+            self._md = markup.new_markdown()
+        return self._md
+
+    def discard(self) -> None:
+        self._md = None
+
+
+class Renderer:
+    """The render stage. ``jobs`` > 1 renders in a process pool; 1 never starts one.
+
+    ``page_timeout``: seconds one page may take to render (None: no limit). A page over
+    it fails alone: the rendering process's alarm stops it, and if the process does not
+    respond the pool's parent replaces it (``pipeline.workers``). ``content``: the content
+    folder; when given, every page file read must really be inside it.
+    """
+
+    def __init__(
+        self,
+        jobs: int = 1,
+        *,
+        page_timeout: float | None = DEFAULT_PAGE_TIMEOUT,
+        content: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.jobs = max(1, jobs)
+        self.page_timeout = page_timeout
+        self.content = Content.of(content) if content is not None else None
+        self._converter = Converter()
+        self._pool = _pool(self.jobs, self.content, page_timeout)
 
     def start(self) -> None:
         """Start the workers now, so that their start-up overlaps discovery and parsing."""
-        if self.jobs > 1 and self._pool is None:
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            self._pool = context.Pool(self.jobs, initializer=_init_worker)
+        if self.jobs > 1:
+            self._pool.start()
 
     def render(self, tasks: Sequence[Task]) -> Iterator[Rendered]:
         if not tasks:
             return
         if self.jobs == 1 or len(tasks) == 1:
-            if self._md is None:
-                self._md = markup.new_markdown()
             for task in tasks:
-                yield render_file(self._md, task)
+                yield render_file(self._converter, task, self.content, self.page_timeout)
             return
-        self.start()
         # Chunks amortise the inter-process round trip; several per worker balance load.
         size = max(1, min(16, len(tasks) // (self.jobs * 8)))
-        chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
-        for chunk in self._pool.imap(_render_chunk, chunks):
-            yield from chunk
+        yield from self._pool.map(_render_task, tasks, size, _lost)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
-            self._pool.join()
-            self._pool = None
+        self._pool.close()
 
     def terminate(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        self._pool.terminate()
+
+
+def _pool(jobs: int, content: Content | None, page_timeout: float | None) -> workers.WatchedPool:
+    if page_timeout is None:
+        return workers.WatchedPool(jobs, None, _init_worker, (content, None))
+    # The worker's own alarm stops a page at page_timeout; the parent steps in later.
+    patience = page_timeout + max(0.5, page_timeout / 4)
+    stuck = (
+        f"rendering took longer than {page_timeout:g} s (the page time limit) and its "
+        f"process did not stop; it was killed after {patience:g} s"
+    )
+    return workers.WatchedPool(jobs, patience, _init_worker, (content, page_timeout), stuck)
+
+
+def _lost(task: Task, reason: str) -> Rendered:
+    now = time.perf_counter()
+    return Rendered(error=reason, start=now, end=now)
 
 
 class _Worker:
-    md: markdown.Markdown | None = None  # one converter per worker process
+    converter = Converter()  # one converter per worker process
+    content: Content | None = None
+    limit: float | None = None
 
 
-def _init_worker() -> None:
-    _Worker.md = markup.new_markdown()
+def _init_worker(content: Content | None, limit: float | None) -> None:
+    _Worker.content, _Worker.limit = content, limit
+    _Worker.converter.markdown()  # built now, while the parent discovers and parses
 
 
-def _render_chunk(tasks: list[Task]) -> list[Rendered]:
-    md = _Worker.md
-    assert md is not None
-    return [render_file(md, task) for task in tasks]
+def _render_task(task: Task) -> Rendered:
+    return render_file(_Worker.converter, task, _Worker.content, _Worker.limit)

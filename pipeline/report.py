@@ -35,7 +35,8 @@ class BuildReport:
     pages_built: int = 0
     pages_failed: list[Problem] = field(default_factory=list)
     drafts: int = 0
-    media_files: int = 0
+    media_files: int = 0  # content files the site refers to, in place after the build
+    media_unchanged: int = 0  # of those, the ones already there from the last build
     unresolved: list[Problem] = field(default_factory=list)  # references that point nowhere
     files_written: int = 0
     bytes_written: int = 0

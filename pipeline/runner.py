@@ -17,13 +17,14 @@ from pathlib import Path
 
 import jinja2
 
-from pipeline import markup, media, templates
+from pipeline import confine, markup, media, templates
 from pipeline.cache import BuildCache
 from pipeline.cache.entries import PageEntry
 from pipeline.cache.keys import page_digest, page_key, site_inputs, site_key
+from pipeline.discover import Sources
 from pipeline.errors import SinkWriteError
 from pipeline.page import Page, default_title
-from pipeline.render import Rendered
+from pipeline.render import DEFAULT_PAGE_TIMEOUT, Rendered
 from pipeline.report import BuildReport, Problem, StageClock
 from pipeline.sink import OutputSink
 from pipeline.site import SiteInfo, feed_candidates, newest_first
@@ -52,6 +53,8 @@ class PipelineRunner:
     writes into, to check that cached outputs are still there (default: ``sink.root``).
     ``stages``: the implementation of each stage (pipeline/stages.py). ``verify``: trust no
     file's size and modification time, compare what it holds (templates are re-read).
+    ``page_timeout``: seconds one page may take to render before it fails alone (None: no
+    limit).
     """
 
     def __init__(
@@ -69,6 +72,7 @@ class PipelineRunner:
         out_dir: str | os.PathLike[str] | None = None,
         stages: Stages = DEFAULT_STAGES,
         verify: bool = False,
+        page_timeout: float | None = DEFAULT_PAGE_TIMEOUT,
     ) -> None:
         self.content_dir = Path(content_dir)
         self.sink = sink
@@ -85,6 +89,7 @@ class PipelineRunner:
         self.out_dir = os.fspath(root) if root is not None else None
         self.stages = stages
         self.verify = verify
+        self.page_timeout = page_timeout
 
     def run(self) -> BuildReport:
         start, start_cpu = time.perf_counter(), time.process_time()
@@ -93,7 +98,9 @@ class PipelineRunner:
         renderer: RenderStage | None = None
         cache: BuildCache | None = None
         try:
-            renderer = self.stages.render(self.jobs)
+            renderer = self.stages.render(
+                self.jobs, page_timeout=self.page_timeout, content=self.content_dir
+            )
             cache = self._build(report, clock, renderer)
         except SinkWriteError as exc:
             report.fatal = f"cannot write the site: {exc}"
@@ -120,6 +127,7 @@ class PipelineRunner:
         stages, content = self.stages, self.content_dir
         with clock.stage("discover"):
             found = stages.discover(content)
+            self._report_refused(found, report)
         with clock.stage("parse"):
             pages = stages.parse(content, found.pages, report)
         with clock.stage("cache"):
@@ -131,8 +139,19 @@ class PipelineRunner:
         # The pool starts only now, and only if a page needs rendering.
         build.pages(plan, renderer.render(tasks))
         written = build.site_files()
-        media.copy_media(build.references, written, content, found.files, build.writer, clock)
+        media.copy_media(build.references, written, content, found, build.writer, clock)
         return cache
+
+    def _report_refused(self, found: Sources, report: BuildReport) -> None:
+        """What discovery would not read: nothing is left out without a word."""
+        for folder, error in found.unreadable.items():
+            report.pages_failed.append(Problem(folder, f"cannot read this folder: {error}"))
+        root = confine.root_of(self.content_dir)
+        pages = set(found.pages)  # parse fails each of these with the same reason
+        for rel, target in found.outside.items():
+            if rel not in pages:
+                where = confine.refusal(root, target, folder=True) or confine.OUTSIDE
+                report.warnings.append(f"{rel} is a link to {target}, {where}: not read")
 
     def _close_sink(self, report: BuildReport, clock: StageClock) -> None:
         # A sink that writes in the background may report a write error only now.
@@ -235,7 +254,7 @@ class _Build:
             return None
         page.html, page.toc, page.toc_tokens = result.html, result.toc, result.toc_tokens
         page.title = page.title or result.heading or default_title(page.source)
-        page.summary = page.summary or markup.summarize(page.html)
+        page.summary = page.summary or result.summary
         with self.clock.stage("template", page.source):
             try:
                 data = self.runner.stages.template(self.env(), page, self.runner.site).encode()

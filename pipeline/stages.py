@@ -44,7 +44,8 @@ class RenderStage(Protocol):
 class Stages:
     discover: Callable[[Path], Sources]
     parse: Callable[[Path, list[str], BuildReport], list[Page]]
-    render: Callable[[int], RenderStage]  # jobs -> a renderer
+    # (jobs, page_timeout=seconds or None, content=the content folder) -> a renderer
+    render: Callable[..., RenderStage]
     environment: Callable[[Path], jinja2.Environment]  # the templates a content folder uses
     template: Callable[[jinja2.Environment, Page, site.SiteInfo], str]  # one page's HTML file
     site_files: Callable[

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from pipeline import render, templates
+from pipeline import templates, workers
 from pipeline.cache import keys
 from pipeline.cache.manifest import MANIFEST
 from pipeline.runner import PipelineRunner
@@ -220,25 +220,27 @@ def test_a_build_with_a_stage_swapped_does_not_reuse_the_cache(site, tmp_path):
     assert [w for w in report.warnings if "foreign" in w]
 
 
-def counting_stages(counts):
+def counting_stages(counts, monkeypatch):
     """DEFAULT_STAGES, counting template loads and render pools started."""
 
     def environment(content):
         counts["environment"] += 1
         return DEFAULT_STAGES.environment(content)
 
-    class Renderer(render.Renderer):
-        def start(self):
-            counts["pools"] += self._pool is None and self.jobs > 1
-            super().start()
+    start = workers.WatchedPool.start
 
-    return dataclasses.replace(DEFAULT_STAGES, environment=environment, render=Renderer)
+    def counting_start(pool):
+        counts["pools"] += pool._pool is None
+        start(pool)
+
+    monkeypatch.setattr(workers.WatchedPool, "start", counting_start)
+    return dataclasses.replace(DEFAULT_STAGES, environment=environment)
 
 
-def test_no_change_rebuild_loads_no_template_and_starts_no_pool(site, tmp_path):
+def test_no_change_rebuild_loads_no_template_and_starts_no_pool(site, tmp_path, monkeypatch):
     out, cache = tmp_path / "s", tmp_path / "cache"
     counts = {"environment": 0, "pools": 0}
-    stages = counting_stages(counts)
+    stages = counting_stages(counts, monkeypatch)
     build(site, out, cache, stages=stages, jobs=2)
     assert counts == {"environment": 1, "pools": 1}
     warm = build(site, out, cache, stages=stages, jobs=2)

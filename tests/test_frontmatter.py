@@ -1,7 +1,9 @@
 import datetime as dt
+import time
 
 import pytest
 
+from pipeline import bounded_yaml
 from pipeline.errors import PipelineError
 from pipeline.frontmatter import split
 
@@ -55,3 +57,66 @@ def test_malformed_front_matter_names_file_and_line(text, line, words):
     assert caught.value.line == line
     assert words in str(caught.value)
     assert str(caught.value).startswith(f"posts/bad.md:{line}: ")
+
+
+def laughs(levels: int, width: int = 9) -> str:
+    """Front matter whose last key expands to ``width ** levels`` values."""
+    lines = ["a0: &a0 [" + ", ".join(["lol"] * width) + "]"]
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]")
+    return "---\ntitle: Laughs\n" + "\n".join(lines) + "\n---\nbody\n"
+
+
+@pytest.mark.parametrize("levels", [5, 9, 10, 30])
+def test_billion_laughs_fails_fast_with_a_clear_error(levels):
+    started = time.perf_counter()
+    with pytest.raises(PipelineError) as caught:
+        split(laughs(levels), "lol.md")
+    assert time.perf_counter() - started < 1
+    assert str(caught.value) == (
+        f"lol.md:7: front matter expands to more than {bounded_yaml.MAX_VALUES} values "
+        "(YAML aliases); write fewer or smaller aliases"
+    )
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "line", "words"),
+    [
+        ("x: &a [1, *a]\n", 2, "refers to itself (a recursive YAML alias)"),
+        ("x: &a {k: *a}\n", 2, "refers to itself"),
+        (  # few values, each a long string: characters are bounded too
+            "s: &s " + "y" * 5000 + "\nl: [" + ", ".join(["*s"] * 300) + "]\n",
+            3,
+            f"expands to more than {bounded_yaml.MAX_CHARS} characters (YAML aliases)",
+        ),
+        ("x: " + "[" * 60 + "]" * 60 + "\n", 2, "nested more than 50 levels deep"),
+        ("l: [" + ", ".join(["1"] * 10_001) + "]\n", 2, "has more than 10000 values"),
+    ],
+)
+def test_front_matter_over_a_limit_fails_naming_the_line(yaml_text, line, words):
+    with pytest.raises(PipelineError) as caught:
+        split(f"---\n{yaml_text}---\n", "p.md")
+    assert caught.value.line == line
+    assert words in caught.value.message
+
+
+def test_front_matter_as_real_sites_write_it_is_far_below_the_limits():
+    text = (
+        "---\ntitle: T\ntags: [a, b]\ndefaults: &d {layout: post, author: {name: Ann}}\n"
+        "en:\n  <<: *d\n  lang: en\nfr:\n  <<: *d\n  lang: fr\n"
+        "gallery: ["
+        + ", ".join(f"{{src: img{i}.png, alt: Picture {i}}}" for i in range(500))
+        + "]\n"
+        "---\nbody\n"
+    )
+    meta, body = split(text, "p.md")
+    assert meta.extra["fr"] == {"layout": "post", "author": {"name": "Ann"}, "lang": "fr"}
+    assert len(meta.extra["gallery"]) == 500 and body == "body\n"
+
+
+def test_front_matter_digest_names_the_yaml_text_without_expanding_it():
+    meta, _ = split(laughs(4), "p.md")
+    again, _ = split(laughs(4).replace("body", "other body"), "p.md")
+    changed, _ = split(laughs(4).replace("Laughs", "Laugh"), "p.md")
+    assert len(meta.digest) == 64
+    assert meta.digest == again.digest != changed.digest

@@ -194,12 +194,6 @@ def _fill_bytes(seed: str, size: int) -> str:
     return text + "x" * (size - len(text.encode()))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an output file name over 255 bytes (a long slug, or a long source name plus "
-    "'.html') stops the whole build with a write error instead of failing its page "
-    "(pipeline/parse.py accepts it; the sink's ENAMETOOLONG is fatal)",
-)
 @pytest.mark.parametrize("as_slug", [True, False], ids=["slug", "source-name"])
 @pytest.mark.parametrize("seed", ["x", "€", "😀"])  # 1, 3 and 4 bytes a character
 def test_a_name_too_long_for_the_disk_fails_its_page_alone(tmp_path, seed, as_slug):
@@ -214,12 +208,6 @@ def test_a_name_too_long_for_the_disk_fails_its_page_alone(tmp_path, seed, as_sl
     assert report.pages_built == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a YAML reader error (a control character in front matter) is reported on two "
-    "lines ('... not allowed\\n  in \"<unicode string>\", position 0') and at line 1 "
-    "(pipeline/frontmatter.py _parse uses str(exc) when the error has no problem_mark)",
-)
 def test_a_control_character_in_front_matter_fails_the_page_in_one_line(tmp_path):
     report = _one_page_build(tmp_path, "index.md", "---\ntitle: a\n\x1f\n---\nText\n")
     (problem,) = report.pages_failed
@@ -227,13 +215,6 @@ def test_a_control_character_in_front_matter_fails_the_page_in_one_line(tmp_path
     assert "\n" not in str(problem), str(problem)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeEncodeError,
-    reason="a content file whose name is not UTF-8 crashes the whole build with "
-    "UnicodeEncodeError: os.walk gives it as a surrogate-escaped str (pipeline/discover.py) "
-    "that reaches cache.page_key's .encode(), or without a cache runner.py's data.encode()",
-)
 @pytest.mark.parametrize("cached", [True, False], ids=["cache", "no-cache"])
 def test_a_file_name_that_is_not_utf8_fails_its_page_alone(tmp_path, cached):
     content = tmp_path / "content"

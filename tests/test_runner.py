@@ -307,7 +307,7 @@ def test_a_stage_swapped_in_is_used_and_timed_and_the_others_are_untouched(tmp_p
     write(c, "b.md", "no front matter\n")
     renderers = []
 
-    def renderer(jobs):
+    def renderer(jobs, **options):
         renderers.append(EchoRenderer(jobs))
         return renderers[-1]
 

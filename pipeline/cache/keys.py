@@ -15,7 +15,10 @@ from pipeline.page import Page
 if TYPE_CHECKING:
     import jinja2
 
-_SOURCE_FIELDS = {"digest", "body_start"}  # not shown by site-level templates
+# Not hashed: the two that describe the source file (site-level templates do not show
+# them), and ``meta``, which ``meta_digest`` (its YAML text) stands for: hashing its repr
+# would expand every value YAML shares between aliases.
+_NOT_HASHED = {"digest", "body_start", "meta"}
 
 
 def site_key(title: str, base_url: str, stages: str = "", extensions: tuple[str, ...] = ()) -> str:
@@ -57,10 +60,8 @@ def page_key(site: str, source: str, source_digest: str, template_digest: str) -
 
 
 def page_digest(page: Page) -> str:
-    """Digest of a page as the site-level templates see it: every field but ``digest`` and
-    ``body_start``, which describe its source file. A value whose repr is not stable
-    between runs (a YAML set) only makes the digest miss."""
-    names = [f.name for f in dataclasses.fields(Page) if f.name not in _SOURCE_FIELDS]
+    """Digest of a page as the site-level templates see it (every field but _NOT_HASHED)."""
+    names = [f.name for f in dataclasses.fields(Page) if f.name not in _NOT_HASHED]
     return hashlib.sha256(repr([getattr(page, name) for name in names]).encode()).hexdigest()
 
 
