@@ -38,8 +38,8 @@ profile: $(VENV)/.installed ## flame graphs, stage shares, hot functions and sca
 bench: $(VENV)/.installed ## benchmark the current commit into results/
 	$(PERFTOOLS) bench --machine $(MACHINE)
 
-history: $(VENV)/.installed ## benchmark every commit on main that changed pipeline/ and has no result yet
-	$(PERFTOOLS) history --machine $(MACHINE)
+history: $(VENV)/.installed ## benchmark every commit on main that changed pipeline/ and has no result yet [BENCH=regex]
+	$(PERFTOOLS) history --machine $(MACHINE) $(if $(BENCH),--bench '$(BENCH)')
 
 publish: $(VENV)/.installed ## build the dashboard into html/ (works offline), with its page of steps by commit
 	$(PERFTOOLS) publish --machine $(MACHINE)
