@@ -72,3 +72,28 @@ class PageAllocations:
         return common.count_allocations("page", data["content"])
 
     track_page_allocations.unit = "allocations"
+
+
+class StockMarkdownRender:
+    """Stock Python-Markdown converting the same page as MarkdownRender, without the
+    pipeline's fast inline processor (pipeline.fastinline): the baseline it is measured
+    against, kept in history beside time_markdown_page."""
+
+    version = 1
+    timeout = 120
+    warmup_time = 0.5
+
+    def setup_cache(self):
+        return common.render_data()
+
+    def setup(self, data):
+        import markdown
+
+        extensions = common.require("pipeline.markup", "EXTENSIONS")
+        self.md = markdown.Markdown(extensions=list(extensions))
+        self.body = data["body"]
+
+    def time_stock_markdown_page(self, data):
+        """Wall time per page with stock Markdown; moves only with Markdown or the page."""
+        self.md.reset()
+        self.md.convert(self.body)

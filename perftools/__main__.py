@@ -27,6 +27,7 @@ COMMANDS = {
     "profile": "perftools.profiling.cli",
     "runner-goals": "perftools.runner_goals",
     "sink-goals": "perftools.sink_goals",
+    "markdown-goals": "perftools.markdown_goals",
     "asv-setup": "perftools.asv_setup",
 }
 

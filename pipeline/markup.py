@@ -9,7 +9,7 @@ import markdown
 from markdown.serializers import _escape_attrib_html as _escape_attribute
 from markdown.treeprocessors import Treeprocessor
 
-from pipeline import media
+from pipeline import fastinline, media
 
 # The fixed extension set. Changing it changes every page's HTML: do it on purpose.
 EXTENSIONS: tuple[str, ...] = (
@@ -32,9 +32,12 @@ _RAW_REFERENCE = re.compile(rf"<(?:{_REFERENCE_TAGS})(?=[\s/>])", re.IGNORECASE)
 def new_markdown() -> markdown.Markdown:
     """One converter, to be ``reset()`` between pages (cheaper than building a new one).
 
-    It also collects the page's references while it converts (``references``).
+    It also collects the page's references while it converts (``references``). Its inline
+    processor is ``fastinline``'s (same HTML, about twice as fast) when the installed Markdown
+    is the version that was written for, else stock's.
     """
     md = markdown.Markdown(extensions=list(EXTENSIONS))
+    fastinline.install(md)
     # Lowest priority: runs after every other treeprocessor, on the final tree.
     md.treeprocessors.register(_ReferenceCollector(md), "pipeline-references", -100)
     return md
