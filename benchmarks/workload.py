@@ -38,6 +38,10 @@ def prepare(workload: str, content: str, out: str | None):
             render()
 
         return work
+    if workload == "card":  # CONTENT_DIR is the card size here (issue #14)
+        from benchmarks import bench_cards
+
+        return bench_cards.card_work(content)
     if workload == "build":
         common.require("pipeline.runner", "PipelineRunner")
         runs = iter(("warm-up", "counted"))

@@ -1,0 +1,79 @@
+"""Social cards: one Open Graph image per page, standard (1200x630) or high (2400x1260).
+
+    style = load_style(content_dir)            # theme card.json + CONTENT/_templates/card.json
+    renderer = CardRenderer(style, "standard") # keep one per process: it caches what cards share
+    card = renderer.render(site.title, page.title, page.date, page.tags)
+    card.data                                  # PNG bytes; card.missing: characters shown as boxes
+    card_key(site.title, page.title, page.date, page.tags, "standard", style)  # for the cache
+
+Inputs that cannot be drawn raise ``CardError``; a style file that cannot be used raises
+``CardStyleError`` (a PipelineError naming the file). Text is drawn with Pillow's bundled
+font (no download, works offline).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+from collections.abc import Sequence
+
+import PIL
+from PIL import features
+
+from pipeline.cards.render import SIZES, Card, CardRenderer
+from pipeline.cards.style import CardStyle, CardStyleError, load_style, style_from
+from pipeline.cards.text import CardError
+
+# Bump when a card's pixels or encoding change for the same inputs: cached cards are
+# then drawn again.
+RENDERER_VERSION = 1
+
+__all__ = [
+    "RENDERER_VERSION",
+    "SIZES",
+    "Card",
+    "CardError",
+    "CardRenderer",
+    "CardStyle",
+    "CardStyleError",
+    "card_key",
+    "load_style",
+    "style_from",
+]
+
+
+def card_key(
+    site_title: str,
+    title: str,
+    date: dt.date | None,
+    tags: Sequence[str],
+    size: str,
+    style: CardStyle,
+) -> str:
+    """A digest of everything a card is drawn from: equal keys, equal cards.
+
+    Pillow's and FreeType's versions are in it: they rasterise the text.
+    """
+    inputs = [
+        *_versions(),
+        size,
+        _style_digest(style),
+        site_title,
+        title,
+        None if date is None else date.isoformat(),
+        list(tags),
+    ]
+    encoded = json.dumps(inputs, ensure_ascii=True, default=repr).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+@functools.cache
+def _versions() -> tuple[int, str, str | None]:
+    return RENDERER_VERSION, PIL.__version__, features.version("freetype2")
+
+
+@functools.lru_cache(maxsize=16)
+def _style_digest(style: CardStyle) -> str:
+    return style.digest()

@@ -1,0 +1,103 @@
+"""Pillow's bundled font at one size, glyph by glyph, rasterised once per process.
+
+FreeType draws a line of text glyph by glyph at whole-pixel pen positions (the bundled
+font is hinted and has no kerning), so pasting each glyph's cached mask at the sum of
+the advances before it gives the pixels ``ImageDraw.text`` gives, without running
+FreeType again for every card: rasterising a 68 px title costs about 1 ms a line.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+from PIL import Image, ImageDraw, ImageFont
+
+_NOTDEF = "\uffff"  # a noncharacter: no font maps it, so it gets the missing-glyph box
+_PROBE_SIZE = 40  # the size at which glyphs are told apart from the box
+
+
+class Glyph(NamedTuple):
+    mask: Image.Image | None  # coverage, mode "L"; None for a glyph with no ink
+    left: int  # where the mask goes, from the pen position and the line's top
+    top: int
+    advance: float
+
+
+class Face:
+    """The bundled font at one pixel size, with a cache of its glyphs."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.font = ImageFont.load_default(size=size)
+        self._glyphs: dict[str, Glyph] = {}
+
+    def glyph(self, char: str) -> Glyph:
+        found = self._glyphs.get(char)
+        if found is None:
+            if not has_glyph(char):
+                # FreeType draws every character the font lacks as glyph 0, the box:
+                # keeping one copy bounds the cache whatever characters titles hold.
+                char = _NOTDEF
+                found = self._glyphs.get(char)
+            if found is None:
+                found = self._glyphs[char] = self._rasterise(char)
+        return found
+
+    def _rasterise(self, char: str) -> Glyph:
+        left, top, right, bottom = self.font.getbbox(char)
+        advance = self.font.getlength(char)
+        if right <= left or bottom <= top:
+            return Glyph(None, 0, 0, advance)
+        mask = Image.new("L", (right - left, bottom - top))
+        ImageDraw.Draw(mask).text((-left, -top), char, fill=255, font=self.font)
+        if mask.getbbox() is None:
+            return Glyph(None, 0, 0, advance)
+        return Glyph(mask, left, top, advance)
+
+    def extent(self, text: str) -> tuple[int, int]:
+        """The rows, from a line's y, that ``text`` inks (0, 0 for none).
+
+        Lines differ in few ways (capitals, descenders, brackets), so the rows left
+        between them recur from card to card and their compressed bytes are reused.
+        """
+        top, bottom = 1 << 30, -(1 << 30)
+        glyph = self.glyph
+        for char in text:
+            found = glyph(char)
+            if found.mask is not None:
+                top = min(top, found.top)
+                bottom = max(bottom, found.top + found.mask.size[1])
+        return (top, bottom) if top < bottom else (0, 0)
+
+    def width(self, text: str) -> float:
+        glyph = self.glyph
+        return sum(glyph(char).advance for char in text)
+
+
+@functools.cache
+def face(size: int) -> Face:
+    """The face of ``size`` px, shared by every renderer of the process."""
+    return Face(size)
+
+
+@functools.lru_cache(maxsize=8192)  # bounded: a title may hold any characters
+def has_glyph(char: str) -> bool:
+    """Whether the bundled font draws ``char`` itself, not its missing-glyph box."""
+    if char == _NOTDEF:
+        return True
+    font = face(_PROBE_SIZE).font
+    if _metrics(font, char) != _metrics(font, _NOTDEF):
+        return True
+    return _coverage(font, char) != _coverage(font, _NOTDEF)  # same box, other ink?
+
+
+def _metrics(font: ImageFont.FreeTypeFont, char: str) -> tuple:
+    return font.getbbox(char), font.getlength(char)
+
+
+def _coverage(font: ImageFont.FreeTypeFont, char: str) -> bytes:
+    left, top, right, bottom = font.getbbox(char)
+    mask = Image.new("L", (max(1, right - left), max(1, bottom - top)))
+    ImageDraw.Draw(mask).text((-left, -top), char, fill=255, font=font)
+    return mask.tobytes()
