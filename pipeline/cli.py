@@ -33,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 still prints
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
+    parser = _parser()
+    args = parser.parse_args(argv)
+    return _build(parser, args)
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -114,8 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         help=f"list every problem, not only the first {SHOWN} of each kind",
     )
 
-    args = parser.parse_args(argv)
-    return _build(parser, args)
+    return parser
 
 
 def _build(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
