@@ -116,22 +116,11 @@ _TITLE_PATTERNS = (
 
 
 def _title(draws: Draws) -> str:
+    slots = {"@A": ADJECTIVES, "@N": NOUNS, "@P": PLURALS, "@V": VERBS, "@G": GERUNDS,
+             "@T": TOPICS}  # fmt: skip
     words = []
     for slot in draws.pick(_TITLE_PATTERNS):
-        if slot == "@A":
-            words.append(draws.pick(ADJECTIVES))
-        elif slot == "@N":
-            words.append(draws.pick(NOUNS))
-        elif slot == "@P":
-            words.append(draws.pick(PLURALS))
-        elif slot == "@V":
-            words.append(draws.pick(VERBS))
-        elif slot == "@G":
-            words.append(draws.pick(GERUNDS))
-        elif slot == "@T":
-            words.append(draws.pick(TOPICS))
-        else:
-            words.append(slot)
+        words.append(draws.pick(slots[slot]) if slot in slots else slot)
     for i in range(len(words) - 1):
         if words[i] == "a":
             words[i : i + 2] = with_article("a", words[i + 1]).split(" ", 1)
