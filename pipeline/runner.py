@@ -3,7 +3,7 @@
 discover -> parse -> plan (cache hits) -> pages (render, template, write, one by one) ->
 site files -> media. The work of one page lives in ``_Build``'s small per-page methods;
 what each stage does lives in the stage's module (pipeline/stages.py lists them), what
-the cache holds in pipeline/cache.py, and what is written or kept in pipeline/write.py.
+the cache holds in pipeline/cache/, and what is written or kept in pipeline/write.py.
 A trace of spans is kept only when asked for.
 """
 

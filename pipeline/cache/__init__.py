@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.cache import keys, manifest
-from pipeline.cache.entries import MediaEntry, Output, PageEntry, SiteEntry, TemplateEntry
+from pipeline.cache.entries import (
+    MediaEntry,
+    Output,
+    PageEntry,
+    SiteEntry,
+    TemplateEntry,
+    present,
+)
 from pipeline.cache.manifest import CacheError, Manifest
 from pipeline.page import Page
 
@@ -132,7 +139,7 @@ class BuildCache:
         """Record the source's signature; True when it and the copy in the site did not change."""
         entry = MediaEntry(st.st_size, st.st_mtime_ns)
         self.new.media[target] = entry
-        return self.old.media.get(target) == entry and Output("", st.st_size).present(root, target)
+        return self.old.media.get(target) == entry and present(root, target, st.st_size)
 
     def forget_media(self, target: str) -> None:
         self.new.media.pop(target, None)

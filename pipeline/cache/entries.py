@@ -19,16 +19,20 @@ class Output:
         return cls(hashlib.sha256(data).hexdigest(), len(data))
 
     def present(self, root: str | None, path: str) -> bool:
-        """True when a file of this size is still at ``path`` under ``root``.
+        return present(root, path, self.size)
 
-        Without a root folder (a sink that is not a folder), the previous output is trusted.
-        """
-        if root is None:
-            return True
-        try:
-            return os.stat(os.path.join(root, path)).st_size == self.size
-        except OSError:
-            return False
+
+def present(root: str | None, path: str, size: int) -> bool:
+    """True when a file of ``size`` bytes is at ``path`` under ``root``.
+
+    Without a root folder (a sink that is not a folder), the previous output is trusted.
+    """
+    if root is None:
+        return True
+    try:
+        return os.stat(os.path.join(root, path)).st_size == size
+    except OSError:
+        return False
 
 
 @dataclass(slots=True, frozen=True)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 # them), and ``meta``, which ``meta_digest`` (its YAML text) stands for: hashing its repr
 # would expand every value YAML shares between aliases.
 _NOT_HASHED = {"digest", "body_start", "meta"}
+_HASHED = tuple(f.name for f in dataclasses.fields(Page) if f.name not in _NOT_HASHED)
 
 
 def site_key(title: str, base_url: str, stages: str = "", extensions: tuple[str, ...] = ()) -> str:
@@ -61,8 +62,8 @@ def page_key(site: str, source: str, source_digest: str, template_digest: str) -
 
 def page_digest(page: Page) -> str:
     """Digest of a page as the site-level templates see it (every field but _NOT_HASHED)."""
-    names = [f.name for f in dataclasses.fields(Page) if f.name not in _NOT_HASHED]
-    return hashlib.sha256(repr([getattr(page, name) for name in names]).encode()).hexdigest()
+    values = [getattr(page, name) for name in _HASHED]
+    return hashlib.sha256(repr(values).encode()).hexdigest()
 
 
 def site_inputs(
