@@ -242,6 +242,51 @@ class BuildCli:
         cli_build(content, common.fresh_dir("site-"))
 
 
+class RebuildCli:
+    """A rebuild of 1000 pages through the CLI, in a new process, with its default cache:
+    nothing changed, or one page's body edited (goals: 0.15 s and 0.2 s)."""
+
+    params = [["none", "one_page"]]
+    param_names = ["change"]
+    version = 1
+    timeout = 300
+    # Budget: one full build in setup_cache, then rebuilds of a fraction of a second.
+    number = 1
+    rounds = 1
+    repeat = (7, 7, 20.0)
+    warmup_time = 0
+
+    def setup_cache(self):
+        content = common.make_corpus(os.path.abspath("content-rebuild-cli"), 1000)
+        site = os.path.abspath("site-rebuild-cli")
+        try:
+            common.require("pipeline.cache_location", "default_cache_dir")
+        except NotImplementedError:
+            return {}  # not None: asv would then call setup without this argument
+        cli_build(content, site)
+        page = sorted(Path(content, CHANGED_PAGE).glob("*.md"))[0]
+        return {"content": content, "site": site, "page": str(page)}
+
+    def setup(self, data, change):
+        # Commits whose CLI kept no build cache by default have nothing to rebuild from.
+        common.require("pipeline.cache_location", "default_cache_dir")
+        self.data = data
+        page = Path(data["page"])
+        self.versions = [page.read_bytes(), page.read_bytes() + b"\nOne more line.\n"]
+        self.count = 0
+
+    def time_rebuild(self, data, change):
+        """Wall time from process start to exit: start-up and imports are most of it."""
+        if change == "one_page":  # alternate between two versions of one page's body
+            self.count += 1
+            Path(data["page"]).write_bytes(self.versions[self.count % 2])
+        cli_build(data["content"], data["site"])
+
+    def teardown(self, data, change):
+        if data:  # asv tears down after a skipped setup too
+            Path(data["page"]).write_bytes(self.versions[0])
+
+
 class BuildCliShares:
     """Where a CLI build's wall time goes, from its ``--report`` (median of 3 builds)."""
 

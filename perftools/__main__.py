@@ -28,6 +28,7 @@ COMMANDS = {
     "runner-goals": "perftools.runner_goals",
     "sink-goals": "perftools.sink_goals",
     "markdown-goals": "perftools.markdown_goals",
+    "rebuild-goals": "perftools.rebuild_goals",
     "card-goals": "perftools.card_goals",
     "asv-setup": "perftools.asv_setup",
 }

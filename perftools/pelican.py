@@ -66,19 +66,31 @@ def header(meta: FrontMatter, rel: Path) -> list[str]:
     return lines
 
 
-def write_settings(converted: Path) -> Path:
-    """pelicanconf.py with our Markdown extensions (and Pelican's meta, for its header)."""
+def write_settings(converted: Path, ours: bool = True) -> Path:
+    """A pelicanconf with our Markdown extensions (and Pelican's meta, for its header), or
+    with Pelican's default Markdown settings (``ours=False``)."""
     from pipeline import markup
 
-    settings = converted / "pelicanconf.py"
+    settings = converted / ("pelicanconf.py" if ours else "pelicanconf_defaults.py")
     extensions = {f"markdown.extensions.{name}": {} for name in markup.EXTENSIONS}
     extensions["markdown.extensions.meta"] = {}
+    markdown = f"{{'extension_configs': {extensions!r}, 'output_format': 'html5'}}"
     settings.write_text(
         "SITENAME = 'Goals'\nSITEURL = ''\nTIMEZONE = 'UTC'\nDEFAULT_LANG = 'en'\n"
         "PATH = 'content'\nRELATIVE_URLS = True\nLOAD_CONTENT_CACHE = False\n"
-        f"MARKDOWN = {{'extension_configs': {extensions!r}, 'output_format': 'html5'}}\n"
+        + (f"MARKDOWN = {markdown}\n" if ours else "")
     )
     return settings
+
+
+def command(content: Path, work: Path, ours: bool) -> tuple[list[str], Path]:
+    """Pelican's command line on ``content`` converted (missing only its output folder,
+    the option last), and the folder to run it in."""
+    converted = work / f"pelican-{content.name}"
+    if not converted.is_dir():
+        convert(content, converted / "content")
+    settings = write_settings(converted, ours)
+    return [str(PELICAN), str(converted / "content"), "-s", str(settings), "-o"], converted
 
 
 def commands(content: Path, converted: Path, settings: Path) -> dict[str, list[str]]:

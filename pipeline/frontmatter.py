@@ -8,10 +8,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
-from pipeline import bounded_yaml
+from pipeline import lazy
 from pipeline.errors import PipelineError
+
+# Loaded when a page's front matter is first parsed: an unchanged page's comes from the
+# build cache (pipeline/lazy.py).
+yaml = lazy.module("yaml")
+bounded_yaml = lazy.module("pipeline.bounded_yaml")
 
 _FENCE = re.compile(r"---[ \t]*\r?\n")
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)

@@ -10,18 +10,7 @@ from markdown.serializers import _escape_attrib_html as _escape_attribute
 from markdown.treeprocessors import Treeprocessor
 
 from pipeline import fastinline, media
-
-# The fixed extension set. Changing it changes every page's HTML: do it on purpose.
-EXTENSIONS: tuple[str, ...] = (
-    "abbr",
-    "attr_list",
-    "def_list",
-    "fenced_code",
-    "footnotes",
-    "tables",
-    "toc",
-    "sane_lists",
-)
+from pipeline.extensions import EXTENSIONS
 
 _TAG = re.compile(r"<[^>]+>")
 # A stashed raw-HTML block that may hold a reference (the tree does not contain it).

@@ -96,44 +96,72 @@ def copy_media(
     ``written``: the site paths the build wrote (pages, site files): references to them
     are fine as they are.
     """
-    report, cache = writer.report, writer.cache
+    report = writer.report
+    with clock.stage("media"):  # one span: most references need only a look-up or a stat
+        copies, kept = _to_copy(references, written, content, found, writer)
     root = confine.root_of(content)
-    copied: set[str] = set()
-    for source, url, target in dict.fromkeys(references):  # each page's URL once
+    for target, referrers in copies.items():
         with clock.stage("media"):
-            if target in written or target in copied:
-                continue
-            problem = _unresolved(url, target, found)
-            if problem is not None:
-                report.unresolved.append(Problem(source, problem))
-                continue
-            path = content / target
-            if cache.enabled:
-                try:
-                    st = os.stat(path)
-                except OSError:
-                    st = None
-                if st is not None and cache.media_unchanged(target, st, writer.root):
-                    copied.add(target)
-                    report.media_unchanged += 1
-                    writer.kept()
-                    continue
-            try:  # checked on the open file: a link swapped since discovery changes nothing
-                data = confine.read_content(path, root, target)
-            except PipelineError as exc:
-                cache.forget_media(target)
-                report.unresolved.append(Problem(source, f"{url}: {exc.message}"))
-                continue
-            except OSError as exc:
-                cache.forget_media(target)
-                report.unresolved.append(
-                    Problem(source, f"{url}: cannot read {target}: {exc.strerror}")
-                )
-                continue
-        with clock.stage("write"):
-            writer.copy(target, data)
-        copied.add(target)
-    report.media_files = len(copied)
+            data = _read(content / target, root, target, referrers, writer)
+        if data is not None:
+            with clock.stage("write"):
+                writer.copy(target, data)
+            kept.add(target)
+    report.media_files = len(kept)
+
+
+def _to_copy(
+    references: Iterable[Reference],
+    written: set[str],
+    content: Path,
+    found: Sources,
+    writer: SiteWriter,
+) -> tuple[dict[str, list[tuple[str, str]]], set[str]]:
+    """The files to copy, each with the (page, URL) references to it; and the site paths
+    of those that the previous build copied and that did not change since."""
+    report, cache = writer.report, writer.cache
+    copies: dict[str, list[tuple[str, str]]] = {}
+    kept: set[str] = set()
+    for source, url, target in dict.fromkeys(references):  # each page's URL once
+        if target in written or target in kept:
+            continue
+        if target in copies:
+            copies[target].append((source, url))
+            continue
+        problem = _unresolved(url, target, found)
+        if problem is not None:
+            report.unresolved.append(Problem(source, problem))
+        elif cache.enabled and _unchanged(content / target, target, writer):
+            kept.add(target)
+            report.media_unchanged += 1
+            writer.kept()
+        else:
+            copies[target] = [(source, url)]
+    return copies, kept
+
+
+def _unchanged(path: Path, target: str, writer: SiteWriter) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return writer.cache.media_unchanged(target, st, writer.root)
+
+
+def _read(
+    path: Path, root: str, target: str, referrers: list[tuple[str, str]], writer: SiteWriter
+) -> bytes | None:
+    """The file's bytes; None when it cannot be read (each page that refers to it is told)."""
+    try:  # checked on the open file: a link swapped since discovery changes nothing
+        return confine.read_content(path, root, target)
+    except PipelineError as exc:
+        problem = exc.message
+    except OSError as exc:
+        problem = f"cannot read {target}: {exc.strerror}"
+    writer.cache.forget_media(target)
+    for source, url in referrers:
+        writer.report.unresolved.append(Problem(source, f"{url}: {problem}"))
+    return None
 
 
 def _unresolved(url: str, target: str, found: Sources) -> str | None:

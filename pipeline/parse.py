@@ -1,11 +1,19 @@
-"""Parse: read each page, split its front matter, and give each page its output path."""
+"""Parse: read each page, split its front matter, and give each page its output path.
+
+With a ``Memo`` (the build cache), a page file whose signature (size, modification and
+change time) is what it was last time is not read at all: its front matter is recalled.
+"""
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import os
 from pathlib import Path
+from typing import Protocol
 
 from pipeline import confine, frontmatter
+from pipeline.cache.entries import Signature, SourceEntry, signature
 from pipeline.errors import PipelineError, describe
 from pipeline.page import Page, output_path
 from pipeline.report import BuildReport, Problem
@@ -15,7 +23,17 @@ RESERVED = ("index.html", "feed.xml", "sitemap.xml")
 RESERVED_FOLDERS = ("page", "tags", "assets")
 
 
-def parse(content: Path, sources: list[str], report: BuildReport) -> list[Page]:
+class Memo(Protocol):
+    """What a previous build parsed (``pipeline.cache.BuildCache``)."""
+
+    def recall_source(self, source: str, signature: Signature) -> SourceEntry | None: ...
+
+    def remember_source(self, source: str, entry: SourceEntry) -> None: ...
+
+
+def parse(
+    content: Path, sources: list[str], report: BuildReport, memo: Memo | None = None
+) -> list[Page]:
     """The pages to build, in source order; failures and drafts go to ``report``.
 
     A Page keeps no Markdown body (``body_start`` says where it starts in the file), so
@@ -26,53 +44,75 @@ def parse(content: Path, sources: list[str], report: BuildReport) -> list[Page]:
     claimed: dict[str, str] = {}
     root = confine.root_of(content)
     for source in sources:
-        try:
-            data = read_bytes(content / source, source, root)
-            text = decode(data, source)
-            meta, body = frontmatter.split(text, source)
-        except PipelineError as exc:
-            report.pages_failed.append(Problem(source, reason(exc)))
-            continue
-        except Exception as exc:  # e.g. RecursionError: this page alone fails
-            report.pages_failed.append(Problem(source, describe(exc, "front matter")))
+        found = signature(os.path.join(content, source)) if memo is not None else None
+        entry = memo.recall_source(source, found) if memo is not None and found else None
+        if entry is None:
+            entry = _read(content, source, root, report, found)
+            if memo is not None and entry is not None and found is not None:
+                memo.remember_source(source, entry)
+        if entry is None:
             continue
         report.sources += 1
-        report.source_bytes += len(data)
-        if meta.draft:
+        report.source_bytes += entry.size
+        if entry.page is None:
             report.drafts += 1
             continue
-        out = output_path(source, meta.slug)
-        problem = _unwritable(source, out)
+        problem = _claim(entry.page, claimed)
         if problem is not None:
             report.pages_failed.append(Problem(source, problem))
             continue
-        if out in claimed:
-            report.pages_failed.append(
-                Problem(source, f"output path {out} is already taken by {claimed[out]}")
-            )
-            continue
-        if out in RESERVED or out.split("/", 1)[0] in RESERVED_FOLDERS:
-            report.pages_failed.append(
-                Problem(source, f"output path {out} is reserved for the site; set a slug")
-            )
-            continue
-        claimed[out] = source
-        pages.append(
-            Page(
-                source=source,
-                title=meta.title or "",
-                date=meta.date,
-                tags=meta.tags,
-                template=meta.template,
-                out_path=out,
-                summary=meta.summary or "",
-                meta=meta.extra,
-                meta_digest=meta.digest,
-                body_start=len(text) - len(body),
-                digest=hashlib.sha256(data).hexdigest(),
-            )
-        )
+        pages.append(copy.copy(entry.page))  # the build fills it in; the entry stays as parsed
     return pages
+
+
+def _read(
+    content: Path, source: str, root: str, report: BuildReport, found: Signature | None
+) -> SourceEntry | None:
+    """The page file read and its front matter parsed; None when it fails (reported).
+
+    ``found``: its signature, taken before reading (a file that changes while it is read
+    is read again next time).
+    """
+    try:
+        data = read_bytes(content / source, source, root)
+        text = decode(data, source)
+        meta, body = frontmatter.split(text, source)
+    except PipelineError as exc:
+        report.pages_failed.append(Problem(source, reason(exc)))
+        return None
+    except Exception as exc:  # e.g. RecursionError: this page alone fails
+        report.pages_failed.append(Problem(source, describe(exc, "front matter")))
+        return None
+    if meta.draft:
+        return SourceEntry(found, len(data), None)
+    page = Page(
+        source=source,
+        title=meta.title or "",
+        date=meta.date,
+        tags=meta.tags,
+        template=meta.template,
+        out_path=output_path(source, meta.slug),
+        summary=meta.summary or "",
+        meta=meta.extra,
+        meta_digest=meta.digest,
+        body_start=len(text) - len(body),
+        digest=hashlib.sha256(data).hexdigest(),
+    )
+    return SourceEntry(found, len(data), page)
+
+
+def _claim(page: Page, claimed: dict[str, str]) -> str | None:
+    """Why ``page`` may not have its output path, or None (then it is claimed)."""
+    out = page.out_path
+    problem = _unwritable(out)
+    if problem is not None:
+        return problem
+    if out in claimed:
+        return f"output path {out} is already taken by {claimed[out]}"
+    if out in RESERVED or out.split("/", 1)[0] in RESERVED_FOLDERS:
+        return f"output path {out} is reserved for the site; set a slug"
+    claimed[out] = page.source
+    return None
 
 
 # A file name's limit on Linux file systems, less what a sink adds for its temporary name
@@ -80,7 +120,7 @@ def parse(content: Path, sources: list[str], report: BuildReport) -> list[Page]:
 NAME_MAX = 255 - len(".") - len(".4194304.tmp")
 
 
-def _unwritable(source: str, out: str) -> str | None:
+def _unwritable(out: str) -> str | None:
     """Why no file system could hold ``out``, or None."""
     try:
         names = [name.encode() for name in out.split("/")]

@@ -12,12 +12,16 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import markdown
-
-from pipeline import confine, deadline, markup, workers
+from pipeline import confine, deadline, lazy
 from pipeline.errors import PipelineError, describe
+
+if TYPE_CHECKING:
+    import markdown
+# A build whose pages all come from the cache needs neither (pipeline/lazy.py).
+markup = lazy.module("pipeline.markup")
+workers = lazy.module("pipeline.workers")
 
 # One render task: (file path, where the body starts in its decoded text).
 Task = tuple[str, int]
@@ -142,12 +146,12 @@ class Renderer:
         self.page_timeout = page_timeout
         self.content = Content.of(content) if content is not None else None
         self._converter = Converter()
-        self._pool = _pool(self.jobs, self.content, page_timeout)
+        self._workers: workers.WatchedPool | None = None  # made when first needed
 
     def start(self) -> None:
         """Start the workers now, so that their start-up overlaps discovery and parsing."""
         if self.jobs > 1:
-            self._pool.start()
+            self._pool().start()
 
     def render(self, tasks: Sequence[Task]) -> Iterator[Rendered]:
         if not tasks:
@@ -158,13 +162,20 @@ class Renderer:
             return
         # Chunks amortise the inter-process round trip; several per worker balance load.
         size = max(1, min(16, len(tasks) // (self.jobs * 8)))
-        yield from self._pool.map(_render_task, tasks, size, _lost)
+        yield from self._pool().map(_render_task, tasks, size, _lost)
 
     def close(self) -> None:
-        self._pool.close()
+        if self._workers is not None:
+            self._workers.close()
 
     def terminate(self) -> None:
-        self._pool.terminate()
+        if self._workers is not None:
+            self._workers.terminate()
+
+    def _pool(self) -> workers.WatchedPool:
+        if self._workers is None:
+            self._workers = _pool(self.jobs, self.content, self.page_timeout)
+        return self._workers
 
 
 def _pool(jobs: int, content: Content | None, page_timeout: float | None) -> workers.WatchedPool:

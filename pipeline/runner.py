@@ -15,14 +15,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
-
-from pipeline import confine, markup, media, templates
+from pipeline import confine, lazy, media, template_files
 from pipeline.cache import BuildCache
 from pipeline.cache.entries import PageEntry
 from pipeline.cache.keys import page_digest, page_key, site_inputs, site_key
 from pipeline.discover import Sources
 from pipeline.errors import SinkWriteError
+from pipeline.extensions import EXTENSIONS
 from pipeline.page import Page, default_title
 from pipeline.render import DEFAULT_PAGE_TIMEOUT, Rendered
 from pipeline.report import BuildReport, Problem, StageClock
@@ -30,6 +29,10 @@ from pipeline.sink import OutputSink
 from pipeline.site import SiteInfo, feed_candidates, newest_first
 from pipeline.stages import DEFAULT_STAGES, RenderStage, Stages
 from pipeline.write import SiteWriter
+
+# A build that renders nothing needs neither: they load on first use (pipeline/lazy.py).
+jinja2 = lazy.module("jinja2")
+templates = lazy.module("pipeline.templates")
 
 Progress = Callable[[int, int], None]
 # Per page: its cache key (None without a cache) and, on a cache hit, its entry.
@@ -128,12 +131,16 @@ class PipelineRunner:
         with clock.stage("discover"):
             found = stages.discover(content)
             self._report_refused(found, report)
-        with clock.stage("parse"):
-            pages = stages.parse(content, found.pages, report)
         with clock.stage("cache"):
-            key = site_key(self.site.title, self.site.base_url, stages.key(), markup.EXTENSIONS)
-            fingerprint = None if self.verify else templates.fingerprint(content)
-            cache = BuildCache.open(self.cache_dir, key, self.clean, report.warnings, fingerprint)
+            key = site_key(self.site.title, self.site.base_url, stages.key(), EXTENSIONS)
+            fingerprint = None if self.verify else template_files.fingerprint(content)
+            cache = BuildCache.open(
+                self.cache_dir, key, self.clean, report.warnings, fingerprint, self.verify
+            )
+        with clock.stage("parse"):
+            memo = cache if cache.enabled else None
+            pages = stages.parse(content, found.pages, report, memo)
+        with clock.stage("cache"):
             build = _Build(self, report, clock, cache, feed_candidates(pages))
             plan, tasks = build.plan(pages)
         # The pool starts only now, and only if a page needs rendering.
@@ -305,7 +312,7 @@ class _Build:
             if inputs is not None and not failed:
                 cache.record_site(inputs, paths)
         with stage("write"):
-            css = (templates.THEME / "static" / "style.css").read_bytes()
+            css = (template_files.THEME / "static" / "style.css").read_bytes()
             self.writer.site_file("assets/style.css", css)
         written.add("assets/style.css")
         return written

@@ -7,10 +7,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import jinja2
-
-from pipeline import __version__, templates
+from pipeline import __version__, lazy
 from pipeline.page import Page
+
+# Loaded on first use: a build that renders nothing needs neither (pipeline/lazy.py).
+jinja2 = lazy.module("jinja2")
+templates = lazy.module("pipeline.templates")
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 PAGE_SIZE = 10  # pages listed per index page

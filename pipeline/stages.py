@@ -16,16 +16,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import jinja2
-
-from pipeline import media, site, templates
+from pipeline import lazy, media, site
 from pipeline.discover import Sources, discover
 from pipeline.page import Page
-from pipeline.parse import parse
+from pipeline.parse import Memo, parse
 from pipeline.render import Rendered, Renderer, Task
 from pipeline.report import BuildReport
+
+if TYPE_CHECKING:
+    import jinja2
+
+# Jinja2 and the theme load when a build first needs a template (pipeline/lazy.py).
+templates = lazy.module("pipeline.templates")
 
 
 class RenderStage(Protocol):
@@ -43,7 +47,8 @@ class RenderStage(Protocol):
 @dataclass(frozen=True, slots=True)
 class Stages:
     discover: Callable[[Path], Sources]
-    parse: Callable[[Path, list[str], BuildReport], list[Page]]
+    # (content, sources, report, memo: what the cache recalls of page files, or None)
+    parse: Callable[[Path, list[str], BuildReport, Memo | None], list[Page]]
     # (jobs, page_timeout=seconds or None, content=the content folder) -> a renderer
     render: Callable[..., RenderStage]
     environment: Callable[[Path], jinja2.Environment]  # the templates a content folder uses
@@ -65,11 +70,16 @@ class Stages:
         )
 
 
+def environment(content: Path) -> jinja2.Environment:
+    """The theme's templates with the content folder's ``_templates`` over them."""
+    return templates.environment(content)
+
+
 DEFAULT_STAGES = Stages(
     discover=discover,
     parse=parse,
     render=Renderer,
-    environment=templates.environment,
+    environment=environment,
     template=site.render_page,
     site_files=site.site_files,
     media=media.local_target,

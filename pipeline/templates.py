@@ -11,7 +11,6 @@ fails the one file being made.
 from __future__ import annotations
 
 import errno
-import hashlib
 import io
 import os
 import posixpath
@@ -30,9 +29,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from pipeline import confine, deadline
 from pipeline.errors import describe as describe_failure
+from pipeline.template_files import THEME, USER_TEMPLATES
 
-THEME = Path(__file__).parent / "theme"
-USER_TEMPLATES = "_templates"
 # Seconds one template may take to render one file; real ones take milliseconds.
 TEMPLATE_TIMEOUT = 60.0
 MAX_REPEAT = 1_000_000  # items or characters a template may make with '*'
@@ -211,24 +209,3 @@ def _where(tb: TracebackType | None) -> str:
             where = f" (in {template.filename or template.name}:{line})"
         tb = tb.tb_next
     return where
-
-
-def fingerprint(content_dir: Path) -> str:
-    """Digest of the name, size and modification time of every template a build may load.
-
-    While it is unchanged, template digests from the previous build still hold, and a
-    build that renders nothing needs neither Jinja2 nor the templates themselves.
-    """
-    digest = hashlib.sha256()
-    for root in (content_dir / USER_TEMPLATES, THEME / "templates"):
-        digest.update(f"\0{root}\0".encode())
-        for folder, dirs, files in os.walk(root):
-            dirs.sort()
-            for name in sorted(files):
-                path = os.path.join(folder, name)
-                try:
-                    st = os.stat(path)
-                except OSError:
-                    continue  # a broken link: loading it fails, and that is not cached
-                digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
-    return digest.hexdigest()

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from pipeline import templates, workers
+from pipeline import template_files, workers
 from pipeline.cache import keys
 from pipeline.cache.manifest import MANIFEST
 from pipeline.runner import PipelineRunner
@@ -253,7 +253,7 @@ def test_no_change_rebuild_loads_no_template_and_starts_no_pool(site, tmp_path, 
 def test_a_new_template_that_overrides_the_theme_rebuilds_what_uses_it(site, tmp_path):
     out, cache = tmp_path / "s", tmp_path / "cache"
     cold = build(site, out, cache)
-    base = (templates.THEME / "templates" / "base.html").read_text()
+    base = (template_files.THEME / "templates" / "base.html").read_text()
     write(site, "_templates/base.html", base.replace("<body", "<body data-new"))
     report = build(site, out, cache)
     assert report.ok and report.pages_rendered == cold.pages_built

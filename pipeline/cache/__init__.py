@@ -4,9 +4,9 @@
 this build's, and answers the questions a build asks: is this page a hit, are these bytes
 already there, can the site-level files and the media stay as they are. What it stores
 is in ``entries``, how in ``manifest`` (its only reader and writer), the digests it
-compares in ``keys``. The manifest is removed when a build starts and written when it
-ends, so a build that stops half way leaves no cache that describes files it did not
-write.
+compares in ``keys``. The manifest is set aside when a build starts and written when it
+ends (or, when nothing in it changed, put back), so a build that stops half way leaves
+no cache that describes files it did not write.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from pipeline.cache.entries import (
     MediaEntry,
     Output,
     PageEntry,
+    Signature,
     SiteEntry,
+    SourceEntry,
     TemplateEntry,
     present,
 )
@@ -40,6 +42,7 @@ class BuildCache:
     old: Manifest = field(default_factory=Manifest)  # the previous build's
     new: Manifest = field(default_factory=Manifest)  # this build's, saved at the end
     template_fingerprint: str | None = None  # None: recompute every template digest
+    verify: bool = False  # trust no file's signature: read every page file again
     _digests: dict[str, str | None] = field(default_factory=dict)  # template name -> digest
 
     @classmethod
@@ -50,8 +53,9 @@ class BuildCache:
         clean: bool,
         warnings: list[str],
         template_fingerprint: str | None = None,
+        verify: bool = False,
     ) -> BuildCache:
-        cache = cls(Path(folder) if folder is not None else None, site_key)
+        cache = cls(Path(folder) if folder is not None else None, site_key, verify=verify)
         if cache.folder is None:
             return cache
         cache.template_fingerprint = template_fingerprint
@@ -62,7 +66,7 @@ class BuildCache:
             except CacheError as exc:
                 warnings.append(f"build cache {path} ignored, everything is rebuilt: {exc}")
         try:
-            _unlink(path)  # rewritten at the end of a build that completes
+            _set_aside(path, cache.old)  # written or put back when the build completes
         except OSError as exc:
             warnings.append(f"build cache {cache.folder} cannot be used: {exc.strerror}")
             cache.folder, cache.old = None, Manifest()
@@ -83,9 +87,26 @@ class BuildCache:
         if self.template_fingerprint is not None:
             self.new.templates = TemplateEntry(self.template_fingerprint, self._digests)
         try:
-            manifest.save(self.folder, self.site_key, self.new)
+            unchanged = self.new == self.old and self.old != Manifest()
+            path = self.folder / manifest.MANIFEST
+            if not (unchanged and _put_back(path)):
+                manifest.save(self.folder, self.site_key, self.new)
+                _held(path).unlink(missing_ok=True)  # also one a killed build set aside
         except OSError as exc:
             warnings.append(f"build cache {self.folder} not saved: {exc.strerror}")
+
+    # --- page files ---
+
+    def recall_source(self, source: str, signature: Signature) -> SourceEntry | None:
+        """The page file as parsed last time, if its signature says it did not change."""
+        old = self.old.sources.get(source)
+        if self.verify or old is None or old.signature != signature:
+            return None
+        self.new.sources[source] = old
+        return old
+
+    def remember_source(self, source: str, entry: SourceEntry) -> None:
+        self.new.sources[source] = entry
 
     # --- pages ---
 
@@ -154,8 +175,25 @@ class BuildCache:
         return self._digests[name]
 
 
-def _unlink(path: Path) -> None:
+def _held(path: Path) -> Path:
+    return path.with_name(f".{path.name}.held")
+
+
+def _set_aside(path: Path, loaded: Manifest) -> None:
+    """Move the manifest where no build reads it, keeping it only if it was loaded."""
     try:
-        path.unlink()
+        if loaded != Manifest():
+            os.replace(path, _held(path))
+        else:
+            path.unlink()
     except FileNotFoundError:
         pass
+
+
+def _put_back(path: Path) -> bool:
+    """The set-aside manifest in its place again (it holds what would be written)."""
+    try:
+        os.replace(_held(path), path)
+    except FileNotFoundError:
+        return False
+    return True

@@ -4,7 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
+
+from pipeline.page import Page
+
+# What says a source file is unchanged without reading it: size, modification time and
+# inode change time (which no tool that copies or touches a file can set back).
+Signature = tuple[int, int, int]
+
+
+def signature(path: str) -> Signature | None:
+    """The signature of a regular file; None for anything else (a link is always re-read,
+    through ``pipeline.confine``, which decides whether it may be)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 @dataclass(slots=True, frozen=True)
@@ -48,6 +67,15 @@ class PageEntry:
 
 
 @dataclass(slots=True, frozen=True)
+class SourceEntry:
+    """A page file as parsed: what parsing it gives again while its signature holds."""
+
+    signature: Signature | None  # None: not to be remembered (not a regular file)
+    size: int  # bytes read
+    page: Page | None  # as its front matter made it, before the build fills it; None: a draft
+
+
+@dataclass(slots=True, frozen=True)
 class MediaEntry:
     """A copied content file, by its source's size and modification time."""
 
@@ -65,5 +93,5 @@ class SiteEntry:
 class TemplateEntry:
     """Template digests, valid while the template folders' listing is unchanged."""
 
-    fingerprint: str  # templates.fingerprint(): names, sizes and mtimes of every template
+    fingerprint: str  # template_files.fingerprint(): names, sizes and mtimes of every template
     digests: dict[str, str | None]  # name -> keys.template_digest() (None: it fails)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib.util
+import importlib
+import importlib.machinery
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,9 +46,11 @@ def installed_version(name: str) -> str:
     """The installed version of package ``name``, from its dist-info when that is unambiguous.
 
     Importing Markdown and Jinja2 costs more than a whole no-change rebuild of 1000
-    pages, which needs only their versions; their ``__version__`` is the fallback.
+    pages, which needs only their versions; their ``__version__`` is the fallback. The
+    path finder is asked, not ``sys.modules``: a module there may be one that
+    ``pipeline.lazy`` has not loaded yet, and looking at it would load it.
     """
-    spec = importlib.util.find_spec(name)
+    spec = importlib.machinery.PathFinder.find_spec(name)
     if spec is not None and spec.origin is not None:
         found = list(Path(spec.origin).parent.parent.glob(f"{name}-*.dist-info"))
         if len(found) == 1:

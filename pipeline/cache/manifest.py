@@ -8,6 +8,7 @@ a damaged or foreign manifest is never trusted.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 from dataclasses import dataclass, field
@@ -15,14 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
-from pipeline.cache.entries import MediaEntry, Output, PageEntry, SiteEntry, TemplateEntry
+from pipeline.cache import sources
+from pipeline.cache.entries import (
+    MediaEntry,
+    Output,
+    PageEntry,
+    SiteEntry,
+    SourceEntry,
+    TemplateEntry,
+)
+from pipeline.cache.errors import CacheError
 
-FORMAT = 3  # 3: resolved links and a site digest per page, template digests
+FORMAT = 4  # 4: each page file's front matter, by its signature
 MANIFEST = "manifest.json"
-
-
-class CacheError(Exception):
-    """The manifest is unreadable or not one this build wrote."""
 
 
 @dataclass(slots=True)
@@ -32,6 +38,7 @@ class Manifest:
     media: dict[str, MediaEntry] = field(default_factory=dict)
     site: SiteEntry | None = None
     templates: TemplateEntry | None = None
+    sources: dict[str, SourceEntry] = field(default_factory=dict)  # page files, as parsed
 
 
 def load(path: Path, site_key: str) -> Manifest:
@@ -55,7 +62,8 @@ def load(path: Path, site_key: str) -> Manifest:
             f"{data.get('made_by')!r})"
         )
     pages, outputs, media = data.get("pages"), data.get("outputs"), data.get("media")
-    if not (isinstance(pages, dict) and isinstance(outputs, dict) and isinstance(media, dict)):
+    files = data.get("sources")
+    if not all(isinstance(section, dict) for section in (pages, outputs, media, files)):
         raise CacheError("corrupt (missing sections)")
     return Manifest(
         pages={source: _page(source, entry) for source, entry in pages.items()},
@@ -63,6 +71,7 @@ def load(path: Path, site_key: str) -> Manifest:
         media={path: MediaEntry(*_pair(value, int, path)) for path, value in media.items()},
         site=_site(data.get("site")),
         templates=_templates(data.get("templates")),
+        sources={source: sources.from_json(source, value) for source, value in files.items()},
     )
 
 
@@ -82,6 +91,11 @@ def save(folder: Path, site_key: str, manifest: Manifest) -> None:
             "templates": {}
             if templates is None
             else {"fingerprint": templates.fingerprint, "digests": templates.digests},
+            "sources": {
+                source: sources.to_json(entry)
+                for source, entry in manifest.sources.items()
+                if entry.signature is not None
+            },
         },
         separators=(",", ":"),
     ).encode()
@@ -91,33 +105,36 @@ def save(folder: Path, site_key: str, manifest: Manifest) -> None:
     os.replace(tmp, path)
 
 
-_PAGE_FIELDS = {
-    "key": str, "out": str, "digest": str, "size": int, "title": str, "summary": str,
-    "site": str, "links": list,
-}  # fmt: skip
+_PAGE_TEXT = ("key", "out", "digest", "title", "summary", "site")
+_STR, _LIST = {str}, {list}
 
 
 def _page(source: str, entry: Any) -> PageEntry:
-    if not isinstance(entry, dict) or any(
-        not isinstance(entry.get(k), t) for k, t in _PAGE_FIELDS.items()
+    # Checked with map() and sets: a manifest of 10,000 pages is checked on every build.
+    try:
+        text = [entry[name] for name in _PAGE_TEXT]
+        size, links, html = entry["size"], entry["links"], entry.get("html")
+    except (KeyError, TypeError):
+        raise CacheError(f"corrupt (bad entry for {source})") from None
+    if not (
+        set(map(type, text)) <= _STR
+        and type(size) is int
+        and type(links) is list
+        and set(map(type, links)) <= _LIST
+        and set(map(len, links)) <= {2}
+        and set(map(type, itertools.chain.from_iterable(links))) <= _STR
+        and (html is None or type(html) is str)
     ):
         raise CacheError(f"corrupt (bad entry for {source})")
-    links, html = entry["links"], entry.get("html")
-    if not all(
-        isinstance(link, list) and len(link) == 2 and all(isinstance(s, str) for s in link)
-        for link in links
-    ):
-        raise CacheError(f"corrupt (bad links for {source})")
-    if html is not None and not isinstance(html, str):
-        raise CacheError(f"corrupt (bad HTML for {source})")
+    key, out, digest, title, summary, site = text
     return PageEntry(
-        key=entry["key"],
-        out=entry["out"],
-        output=Output(entry["digest"], entry["size"]),
-        title=entry["title"],
-        summary=entry["summary"],
-        links=tuple((url, target) for url, target in links),
-        site_digest=entry["site"],
+        key=key,
+        out=out,
+        output=Output(digest, size),
+        title=title,
+        summary=summary,
+        links=tuple(map(tuple, links)),
+        site_digest=site,
         html=html,
     )
 

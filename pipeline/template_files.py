@@ -1,0 +1,36 @@
+"""Where templates live, and a cheap fingerprint of them: no Jinja2 needed.
+
+A build that renders nothing (a no-change rebuild) asks only whether any template file
+changed; importing Jinja2 and loading the theme (``pipeline.templates``) would cost more
+than the rest of such a build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+THEME = Path(__file__).parent / "theme"
+USER_TEMPLATES = "_templates"
+
+
+def fingerprint(content_dir: Path) -> str:
+    """Digest of the name, size and modification time of every template a build may load.
+
+    While it is unchanged, template digests from the previous build still hold, and a
+    build that renders nothing needs neither Jinja2 nor the templates themselves.
+    """
+    digest = hashlib.sha256()
+    for root in (content_dir / USER_TEMPLATES, THEME / "templates"):
+        digest.update(f"\0{root}\0".encode())
+        for folder, dirs, files in os.walk(root):
+            dirs.sort()
+            for name in sorted(files):
+                path = os.path.join(folder, name)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue  # a broken link: loading it fails, and that is not cached
+                digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    return digest.hexdigest()
