@@ -6,7 +6,6 @@ change time) is what it was last time is not read at all: its front matter is re
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import os
 from pathlib import Path
@@ -61,7 +60,7 @@ def parse(
         if problem is not None:
             report.pages_failed.append(Problem(source, problem))
             continue
-        pages.append(copy.copy(entry.page))  # the build fills it in; the entry stays as parsed
+        pages.append(entry.page)
     return pages
 
 
@@ -98,7 +97,7 @@ def _read(
         body_start=len(text) - len(body),
         digest=hashlib.sha256(data).hexdigest(),
     )
-    return SourceEntry(found, len(data), page)
+    return SourceEntry(found, len(data), page, page.title, page.summary)
 
 
 def _claim(page: Page, claimed: dict[str, str]) -> str | None:

@@ -1,5 +1,4 @@
 import dataclasses
-import hashlib
 import json
 import shutil
 
@@ -7,7 +6,7 @@ import pytest
 
 from pipeline import template_files, workers
 from pipeline.cache import keys
-from pipeline.cache.manifest import MANIFEST
+from pipeline.cache.manifest import MANIFEST, checksum
 from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
 from pipeline.stages import DEFAULT_STAGES
@@ -120,7 +119,7 @@ def test_cache_with_a_valid_checksum_but_wrong_fields_is_not_trusted(site, tmp_p
     next(iter(data["pages"].values()))["size"] = "big"
     data["site"]["paths"] = "index.html"  # and a site entry of the wrong shape
     body = json.dumps(data).encode()
-    manifest.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    manifest.write_bytes(checksum(body) + b"\n" + body)
     report = build(site, out, cache)
     assert report.pages_rendered == cold.pages_built and report.warnings
 
@@ -152,7 +151,7 @@ def test_foreign_cache_from_another_extension_set_is_ignored(site, tmp_path, mon
     data = json.loads(manifest.read_bytes().partition(b"\n")[2])
     data["site_key"] = "0" * 64  # what a build with other extensions would have written
     body = json.dumps(data).encode()
-    manifest.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    manifest.write_bytes(checksum(body) + b"\n" + body)
     report = build(site, out, cache)
     assert report.pages_rendered == cold.pages_built
     assert [w for w in report.warnings if "foreign" in w]

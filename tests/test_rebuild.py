@@ -1,6 +1,5 @@
 """The no-change rebuild: page files not read again, no heavy import, no manifest rewrite."""
 
-import hashlib
 import json
 import os
 import subprocess
@@ -10,7 +9,7 @@ import pytest
 
 from pipeline import confine, parse
 from pipeline.cache import BuildCache
-from pipeline.cache.manifest import MANIFEST
+from pipeline.cache.manifest import MANIFEST, checksum
 from pipeline.report import BuildReport
 from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
@@ -120,9 +119,9 @@ def test_a_damaged_source_entry_rebuilds_everything_with_a_warning(content, tmp_
     cold = build(content, tmp_path)
     path = tmp_path / "cache" / MANIFEST
     body = json.loads(path.read_bytes().split(b"\n", 1)[1])
-    body["sources"]["one.md"][3]["tags"] = "not a list"
+    body["sources"]["one.md"][10] = "not a list"  # its tags
     data = json.dumps(body).encode()
-    path.write_bytes(hashlib.sha256(data).hexdigest().encode() + b"\n" + data)
+    path.write_bytes(checksum(data) + b"\n" + data)
     report = build(content, tmp_path)
     assert report.pages_rendered == cold.pages_rendered
     assert any("bad source entry for one.md" in w for w in report.warnings)
@@ -160,3 +159,15 @@ def _site_key(tmp_path):
 def _comparable(page):
     """A page's fields, with NaN (never equal to itself) made comparable."""
     return repr([getattr(page, name) for name in page.__slots__])
+
+
+def test_a_title_from_the_heading_is_not_stored_as_front_matter(content, tmp_path):
+    write(content, "plain.md", "# From The Heading\n\ntext\n")
+    build(content, tmp_path)
+    write(content, "one.md", PAGE.format(title="Changed", extra=""))  # site files redone
+    write(content, "_templates/page.html", '{% extends "base.html" %}\n')  # every page redone
+    report = build(content, tmp_path)
+    assert report.pages_rendered == report.pages_built
+    assert "From The Heading" in (tmp_path / "site/index.html").read_text()
+    body = json.loads((tmp_path / "cache" / MANIFEST).read_bytes().split(b"\n", 1)[1])
+    assert body["sources"]["plain.md"][3] == ""  # its title

@@ -72,7 +72,10 @@ class SourceEntry:
 
     signature: Signature | None  # None: not to be remembered (not a regular file)
     size: int  # bytes read
-    page: Page | None  # as its front matter made it, before the build fills it; None: a draft
+    page: Page | None  # the Page the build gets (and fills in); None: a draft
+    # The two fields a build may fill in from the rendered page, as the front matter had them.
+    title: str = ""
+    summary: str = ""
 
 
 @dataclass(slots=True, frozen=True)

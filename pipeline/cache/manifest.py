@@ -1,16 +1,18 @@
 """The build cache's manifest file: the only code that reads or writes its format.
 
-Its first line is the sha256 of the rest, which is JSON: the format number, the site
-key, and the sections of ``Manifest``. Anything that fails a check raises CacheError, so
-a damaged or foreign manifest is never trusted.
+Its first line is the CRC-32 of the rest (``checksum``), which is JSON: the format number,
+the site key, and the sections of ``Manifest``. Anything that fails a check raises
+CacheError, so a damaged or foreign manifest is never trusted. (The checksum catches a
+damaged file, as in gzip or PNG; the folder is the user's own, not content, and a
+cryptographic digest of 2 MB would cost a no-change rebuild more than its page checks.)
 """
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import os
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,13 +43,17 @@ class Manifest:
     sources: dict[str, SourceEntry] = field(default_factory=dict)  # page files, as parsed
 
 
+def checksum(body: bytes) -> bytes:
+    return b"%08x" % zlib.crc32(body)
+
+
 def load(path: Path, site_key: str) -> Manifest:
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise CacheError(f"cannot read it: {exc.strerror}") from None
     check, _, body = raw.partition(b"\n")
-    if hashlib.sha256(body).hexdigest().encode() != check:
+    if checksum(body) != check:
         raise CacheError("corrupt (checksum mismatch)")
     try:
         data = json.loads(body)
@@ -101,7 +107,7 @@ def save(folder: Path, site_key: str, manifest: Manifest) -> None:
     ).encode()
     path = folder / MANIFEST
     tmp = path.with_name(f".{MANIFEST}.{os.getpid()}.tmp")
-    tmp.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    tmp.write_bytes(checksum(body) + b"\n" + body)
     os.replace(tmp, path)
 
 
