@@ -42,6 +42,15 @@ def prepare(workload: str, content: str, out: str | None):
         from benchmarks import bench_cards
 
         return bench_cards.card_work(content)
+    if workload == "serialize":  # OUT_DIR is FORMAT:LIBRARY here (issue #15)
+        from benchmarks import bench_serialize, serialize_data
+
+        form, library = out.split(":")
+        encode = serialize_data.encoder(library, form)
+        value = bench_serialize.value(form, serialize_data.corpus_pages(content, 100))
+        if form == "sidecar":
+            return lambda: [encode(v) for v in value]
+        return lambda: encode(value)
     if workload == "build":
         common.require("pipeline.runner", "PipelineRunner")
         runs = iter(("warm-up", "counted"))

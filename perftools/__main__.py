@@ -30,6 +30,7 @@ COMMANDS = {
     "markdown-goals": "perftools.markdown_goals",
     "rebuild-goals": "perftools.rebuild_goals",
     "card-goals": "perftools.card_goals",
+    "serialize-goals": "perftools.serialize_goals",
     "asv-setup": "perftools.asv_setup",
 }
 

@@ -105,6 +105,17 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     build.add_argument(
+        "--sidecars",
+        action="store_true",
+        help="write PAGE.json beside each PAGE.html: its metadata, contents, words and links",
+    )
+    build.add_argument(
+        "--no-search",
+        dest="search",
+        action="store_false",
+        help="write no search index (search/search_index.json) and no search page",
+    )
+    build.add_argument(
         "--report", type=Path, metavar="FILE", help="write the build report as JSON to FILE"
     )
     build.add_argument(
@@ -202,6 +213,8 @@ def _run(args: argparse.Namespace, jobs: int, cache_dir: Path | None) -> BuildRe
         trace=args.trace,
         verify=args.verify,
         page_timeout=args.page_timeout or None,
+        sidecars=args.sidecars,
+        search=args.search,
     )
     return runner.run()
 

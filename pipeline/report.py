@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 # The stages a build times, in pipeline order. Fixed names: benchmarks read them.
-STAGE_NAMES = ("discover", "parse", "render", "template", "media", "write", "cache")
+STAGE_NAMES = ("discover", "parse", "render", "template", "media", "write", "cache", "serialize")
 
 
 @dataclass(slots=True)

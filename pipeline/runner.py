@@ -23,6 +23,7 @@ from pipeline.discover import Sources
 from pipeline.errors import SinkWriteError
 from pipeline.extensions import EXTENSIONS
 from pipeline.page import Page, default_title
+from pipeline.page_extras import PageExtras
 from pipeline.render import DEFAULT_PAGE_TIMEOUT, Rendered
 from pipeline.report import BuildReport, Problem, StageClock
 from pipeline.sink import OutputSink
@@ -57,7 +58,8 @@ class PipelineRunner:
     ``stages``: the implementation of each stage (pipeline/stages.py). ``verify``: trust no
     file's size and modification time, compare what it holds (templates are re-read).
     ``page_timeout``: seconds one page may take to render before it fails alone (None: no
-    limit).
+    limit). ``sidecars``: write ``<page>.json`` beside each page; ``search``: the search index
+    and the theme's search page (pipeline/page_extras.py).
     """
 
     def __init__(
@@ -76,13 +78,17 @@ class PipelineRunner:
         stages: Stages = DEFAULT_STAGES,
         verify: bool = False,
         page_timeout: float | None = DEFAULT_PAGE_TIMEOUT,
+        sidecars: bool = False,
+        search: bool = False,
     ) -> None:
         self.content_dir = Path(content_dir)
         self.sink = sink
         self.site = SiteInfo(
             title=title or self.content_dir.resolve().name or "Site",
             base_url=base_url if base_url.endswith("/") else base_url + "/",
+            search=search,
         )
+        self.sidecars = sidecars
         self.progress = progress
         self.jobs = max(1, int(jobs))
         self.cache_dir = cache_dir
@@ -132,7 +138,9 @@ class PipelineRunner:
             found = stages.discover(content)
             self._report_refused(found, report)
         with clock.stage("cache"):
-            key = site_key(self.site.title, self.site.base_url, stages.key(), EXTENSIONS)
+            extras = PageExtras(self.sidecars, self.site.search)
+            parts = stages.key() + extras.key()
+            key = site_key(self.site.title, self.site.base_url, parts, EXTENSIONS)
             fingerprint = None if self.verify else template_files.fingerprint(content)
             cache = BuildCache.open(
                 self.cache_dir, key, self.clean, report.warnings, fingerprint, self.verify
@@ -141,11 +149,12 @@ class PipelineRunner:
             memo = cache if cache.enabled else None
             pages = stages.parse(content, found.pages, report, memo)
         with clock.stage("cache"):
-            build = _Build(self, report, clock, cache, feed_candidates(pages))
+            build = _Build(self, report, clock, cache, feed_candidates(pages), extras)
             plan, tasks = build.plan(pages)
         # The pool starts only now, and only if a page needs rendering.
         build.pages(plan, renderer.render(tasks))
         written = build.site_files()
+        written |= extras.site_files(build.writer, found, clock, cache)
         media.copy_media(build.references, written, content, found, build.writer, clock)
         return cache
 
@@ -185,6 +194,7 @@ class _Build:
     clock: StageClock
     cache: BuildCache
     keep: set[str]  # feed candidates: the only pages that keep their HTML after writing
+    extras: PageExtras  # sidecars and search entries
     writer: SiteWriter = field(init=False)
     built: list[Page] = field(default_factory=list)
     references: list[media.Reference] = field(default_factory=list)
@@ -213,6 +223,8 @@ class _Build:
                     key = page_key(self.cache.site_key, page.source, page.digest, template)
                     needs_html = page.source in self.keep
                     entry = self.cache.hit(page, key, self.runner.out_dir, needs_html)
+                    if entry is not None and not self.extras.usable(entry, self.runner.out_dir):
+                        entry = None
             if entry is None:
                 tasks.append((os.path.join(content, page.source), page.body_start))
             plan.append((page, key, entry))
@@ -240,6 +252,7 @@ class _Build:
         self.digests[page.source] = entry.site_digest
         self.report.cache_hits += 1
         self.writer.kept()
+        self.extras.restore(page, entry, self.writer)
         return entry.links
 
     def receive(self, page: Page, rendered: Iterator[Rendered]) -> Rendered:
@@ -271,6 +284,8 @@ class _Build:
         with self.clock.stage("write", page.source):
             output = self.writer.page(page, data)
         links = self.resolve(page, result.references)
+        previous = self.cache.old.pages.get(page.source)
+        extras = self.extras.rendered(page, result.references, links, self, previous)
         # Site-level files need only the metadata, and the feed's pages their HTML.
         html = page.html if page.source in self.keep else None
         page.html, page.toc, page.toc_tokens = html or "", "", []
@@ -285,6 +300,8 @@ class _Build:
                 links=links,
                 site_digest=digest,
                 html=html,
+                search=extras[0],
+                sidecar=extras[1],
             )
             self.cache.record_page(page.source, entry)
         return links

@@ -19,7 +19,7 @@ PAGE_SIZE = 10  # pages listed per index page
 FEED_ENTRIES = 20
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 # Every template site_files renders (the build cache's site digest covers exactly these).
-TEMPLATES = ("index.html", "tag.html", "tags.html", "feed.xml", "sitemap.xml")
+TEMPLATES = ("index.html", "tag.html", "tags.html", "feed.xml", "sitemap.xml", "search.html")
 
 
 @dataclass(slots=True)
@@ -27,6 +27,7 @@ class SiteInfo:
     title: str
     base_url: str
     version: str = __version__
+    search: bool = False  # the theme shows a search box (pipeline/page_extras.py)
 
 
 def render_page(env: jinja2.Environment, page: Page, site: SiteInfo) -> str:
@@ -98,6 +99,8 @@ def site_files(
         epoch=EPOCH,
     )
     yield _render(env, site, "sitemap.xml", "sitemap.xml", pages=built)
+    if site.search:  # its index and scripts: pipeline/page_extras.py
+        yield _render(env, site, "search.html", "search.html")
 
 
 def _render(

@@ -44,6 +44,19 @@ class SiteWriter:
         else:
             self.sink.write(path, data)
 
+    def extra(self, path: str, data: bytes, previous: Output | None) -> Output:
+        """A file that belongs to a page (its sidecar): written unless ``previous`` (from the
+        page's last cache entry) is these bytes and they are still there."""
+        if not self.cache.enabled:
+            self.sink.write(path, data)
+            return _UNCACHED
+        output = Output.of(data)
+        if previous == output and output.present(self.root, path):
+            self.report.files_unchanged += 1
+        else:
+            self.sink.write(path, data)
+        return output
+
     def copy(self, path: str, data: bytes) -> None:
         """A media file copied from the content folder."""
         self.sink.write(path, data)

@@ -64,6 +64,8 @@ class PageEntry:
     links: tuple[tuple[str, str], ...]  # (URL, site path) of its local references, in order
     site_digest: str  # keys.page_digest(): the page as the site-level templates see it
     html: str | None = None  # kept only for feed candidates
+    sidecar: Output | None = None  # its sidecar file, when the build wrote one
+    search: str | None = None  # digest of its search entries (pipeline/search_cache.py)
 
 
 @dataclass(slots=True, frozen=True)

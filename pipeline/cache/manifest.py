@@ -29,7 +29,7 @@ from pipeline.cache.entries import (
 )
 from pipeline.cache.errors import CacheError
 
-FORMAT = 4  # 4: each page file's front matter, by its signature
+FORMAT = 5  # 4: each page file's front matter, by its signature; 5: sidecar, search
 MANIFEST = "manifest.json"
 
 
@@ -132,6 +132,9 @@ def _page(source: str, entry: Any) -> PageEntry:
         and (html is None or type(html) is str)
     ):
         raise CacheError(f"corrupt (bad entry for {source})")
+    sidecar, search = entry.get("sidecar"), entry.get("search")
+    if search is not None and type(search) is not str:
+        raise CacheError(f"corrupt (bad search entry for {source})")
     key, out, digest, title, summary, site = text
     return PageEntry(
         key=key,
@@ -142,6 +145,8 @@ def _page(source: str, entry: Any) -> PageEntry:
         links=tuple(map(tuple, links)),
         site_digest=site,
         html=html,
+        sidecar=None if sidecar is None else Output(*_pair(sidecar, str, source)),
+        search=search,
     )
 
 
@@ -158,6 +163,10 @@ def _page_json(entry: PageEntry) -> dict[str, Any]:
     }
     if entry.html is not None:
         data["html"] = entry.html
+    if entry.sidecar is not None:
+        data["sidecar"] = [entry.sidecar.digest, entry.sidecar.size]
+    if entry.search is not None:
+        data["search"] = entry.search
     return data
 
 

@@ -1,0 +1,224 @@
+"""serialize-goals: sidecars, search index and cache manifest, by library and in builds.
+
+    python -m perftools serialize-goals [--rounds 5] [--build-rounds 3] [--cache build]
+
+1. Each format (sidecars, search index, cache manifest) encoded by stdlib json, orjson,
+   msgspec and Pydantic v2 (validated, then ``model_dump_json``) at 1000 and 10,000 pages,
+   in interleaved rounds in this process: median ms, bytes (identical for every library,
+   checked), tracemalloc peak; and the manifest decoded by each.
+   The manifest also as first designed, with each page's search fragment inside.
+2. pipeline's own manifest (pipeline/cache/manifest.py) saved and loaded at 10,000 pages
+   (sidecars and search on). Goal: < 50 ms each.
+3. 1000-page CLI builds, ``--no-search`` against ``--sidecars`` (and search, the default),
+   interleaved: clean builds (goal: <= 1.10x) and no-change rebuilds (goal: <= 1.02x),
+   medians; and the search index's share of the build (serialize stage + its writing).
+4. The search index at 10,000 pages: assembled from fragments and written, against the
+   10,000-page build's time extrapolated from the 1000-page one (goal: < 5%).
+5. The lunr choice: the prebuilt index the ``lunr`` package makes for 1000 pages (time,
+   bytes), where installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from perftools.card_goals import interleaved
+from perftools.common import REPO, corpus, scratch
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (median)")
+    parser.add_argument("--build-rounds", type=int, default=3, help="rounds of CLI builds")
+    parser.add_argument("--cache", type=Path, default=REPO / "build", help="corpus cache")
+    parser.add_argument("--skip-builds", action="store_true", help="libraries only")
+
+
+def run(args: argparse.Namespace) -> int:
+    from benchmarks import serialize_data as data
+
+    content = corpus(args.cache, 1000, 0)
+    records = {n: data.corpus_pages(content, n) for n in (1000, 10_000)}
+    print(f"1. encoding, {args.rounds} interleaved rounds, medians (ms); bytes; peak KiB")
+    for pages, recs in records.items():
+        values = {
+            "sidecar": [data.sidecar(r) for r in recs],
+            "search_index": data.search_index(recs),
+            "manifest": data.manifest(recs),
+            "manifest_with_fragments": data.manifest(recs, fragments=True),
+        }
+        for form, value in values.items():
+            _library_row(data, form, value, pages, args.rounds)
+    met = [_manifest_goal(records[10_000], args.rounds)]
+    if not args.skip_builds:
+        met += _build_goals(content, args)
+    met.append(_lunr_prebuilt(records[1000]))
+    print("goals:", "all met" if all(m for m in met if m is not None) else "NOT all met")
+    return 0
+
+
+def _library_row(data: Any, label: str, value: Any, pages: int, rounds: int) -> None:
+    form = label.removesuffix("_with_fragments")
+    sizes = data.check_identical(form, value if form != "sidecar" else value[0])
+    names = [n for n in data.LIBRARIES if n in sizes]
+    cases: list[Callable[[], object]] = []
+    for name in names:
+        encode = data.encoder(name, form)
+        if form == "sidecar":  # one file per page
+            cases.append(lambda encode=encode: [encode(v) for v in value])
+        else:
+            cases.append(lambda encode=encode: encode(value))
+    wall, _ = interleaved(cases, rounds)
+    total = sum(len(b) for b in cases[0]()) if form == "sidecar" else len(cases[0]())
+    peaks = [_peak_kib(case) for case in cases]
+    cells = "  ".join(
+        f"{n} {ms:7.1f} ms {kib:7.0f} KiB" for n, ms, kib in zip(names, wall, peaks, strict=True)
+    )
+    print(f"  {label:12} {pages:6} pages {total / 1e6:6.1f} MB  {cells}")
+    if form == "manifest":
+        encoded = cases[0]()
+        decoders = [data.decoder(n, form) for n in names]
+        loads, _ = interleaved([lambda d=d: d(encoded) for d in decoders], rounds)
+        cells = "  ".join(f"{n} {ms:7.1f} ms" for n, ms in zip(names, loads, strict=True))
+        print(f"  {'  decoded':12} {pages:6} pages {len(encoded) / 1e6:6.1f} MB  {cells}")
+
+
+def _peak_kib(case: Callable[[], object]) -> float:
+    """tracemalloc's peak while ``case`` runs (what Python allocators see), in KiB."""
+    tracemalloc.start()
+    try:
+        case()
+        return tracemalloc.get_traced_memory()[1] / 1024
+    finally:
+        tracemalloc.stop()
+
+
+def _manifest_goal(recs: list[dict[str, Any]], rounds: int) -> bool:
+    from pipeline.cache import manifest
+    from pipeline.cache.entries import Output, PageEntry
+
+    pages = {}
+    for source, entry in _manifest_pages(recs):
+        pages[source] = PageEntry(
+            key=entry["key"], out=entry["out"], output=Output(entry["digest"], entry["size"]),
+            title=entry["title"], summary=entry["summary"],
+            links=tuple(tuple(link) for link in entry["links"]), site_digest=entry["site"],
+            sidecar=Output(*entry["sidecar"]), search=entry["search"],
+        )  # fmt: skip
+    value = manifest.Manifest(pages=pages)
+    with scratch(prefix="serialize-") as work:
+        folder = Path(work.mkdtemp())
+        manifest.save(folder, "k", value)
+        path = folder / manifest.MANIFEST
+        (save_ms, load_ms), _ = interleaved(
+            [lambda: manifest.save(folder, "k", value), lambda: manifest.load(path, "k")], rounds
+        )
+        size = path.stat().st_size
+    met = save_ms < 50 and load_ms < 50
+    print(f"2. pipeline's manifest, 10000 pages with sidecars and search, {size / 1e6:.1f} MB: "
+          f"save {save_ms:.1f} ms, load {load_ms:.1f} ms (goal < 50 ms each: "
+          f"{'met' if met else 'NOT met'})")  # fmt: skip
+    return met
+
+
+def _manifest_pages(recs: list[dict[str, Any]]) -> Any:
+    from benchmarks import serialize_data as data
+
+    return data.manifest(recs)["pages"].items()
+
+
+def _build_goals(content: Path, args: argparse.Namespace) -> list[bool]:
+    variants = {"without": ["--no-search"], "with": ["--sidecars"]}
+    clean: dict[str, list[float]] = {v: [] for v in variants}
+    warm: dict[str, list[float]] = {v: [] for v in variants}
+    shares: list[float] = []
+    with scratch(args.cache, prefix="serialize-builds-") as work:
+        sites = {v: work.fresh(f"warm-{v}") for v in variants}
+        for variant, options in variants.items():  # the no-change rebuilds' first build
+            _cli(content, sites[variant], options)
+        for _ in range(args.build_rounds):
+            for variant, options in variants.items():
+                report = work.fresh("report") if variant == "with" else None
+                clean[variant].append(_cli(content, work.fresh(f"clean-{variant}"), options,
+                                           report))  # fmt: skip
+                if report is not None:
+                    shares.append(_index_share(report))
+                warm[variant].append(_cli(content, sites[variant], options))
+    c = {v: statistics.median(s) for v, s in clean.items()}
+    w = {v: statistics.median(s) for v, s in warm.items()}
+    clean_ratio, warm_ratio = c["with"] / c["without"], w["with"] / w["without"]
+    print(f"3. 1000-page CLI builds, {args.build_rounds} interleaved rounds, medians (s): "
+          f"clean {c['without']:.2f} without, {c['with']:.2f} with sidecars and search: "
+          f"{clean_ratio:.3f}x (goal <= 1.10: {'met' if clean_ratio <= 1.10 else 'NOT met'}); "
+          f"no-change rebuild {w['without']:.3f} / {w['with']:.3f}: {warm_ratio:.3f}x (goal <= "
+          f"1.02: {'met' if warm_ratio <= 1.02 else 'NOT met'}); serialize stage "
+          f"{100 * statistics.median(shares):.1f}% of the clean build")  # fmt: skip
+    return [clean_ratio <= 1.10, warm_ratio <= 1.02, _index_goal(c["with"])]
+
+
+def _cli(content: Path, out: Path, options: list[str], report: Path | None = None) -> float:
+    extra = ["--report", str(report)] if report is not None else []
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "pipeline", "build", str(content), "--out", str(out),
+         *options, *extra],
+        check=True, capture_output=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    return time.perf_counter() - start
+
+
+def _index_share(report: Path) -> float:
+    import json
+
+    data = json.loads(report.read_text())
+    return data["stages"]["serialize"]["wall"] / data["elapsed"]
+
+
+def _index_goal(build_1000: float) -> bool:
+    """Assembling and writing the 10,000-page index, against 10x a 1000-page build."""
+    from benchmarks import serialize_data as data
+    from pipeline import search_index
+
+    recs = data.corpus_pages(corpus(REPO / "build", 1000, 0), 10_000)
+    fragments = [",".join(data.dumps(e) for e in data.search_entries(r)) for r in recs]
+    with scratch(prefix="serialize-index-") as work:
+        folder = Path(work.mkdtemp())
+        start = time.perf_counter()
+        index = search_index.assemble(fragments)
+        (folder / "search_index.json").write_bytes(index)
+        (folder / "search_index.js").write_bytes(search_index.script(index))
+        elapsed = time.perf_counter() - start
+    share = elapsed / (10 * build_1000)
+    print(f"4. search index at 10000 pages ({len(index) / 1e6:.0f} MB, .json and .js): "
+          f"assembled and written in {1000 * elapsed:.0f} ms, {100 * share:.1f}% of 10x the "
+          f"1000-page build (goal < 5%: {'met' if share < 0.05 else 'NOT met'})")  # fmt: skip
+    return share < 0.05
+
+
+def _lunr_prebuilt(recs: list[dict[str, Any]]) -> None:
+    """What MkDocs' prebuild_index would cost us: lunr.py's index of the same docs."""
+    try:
+        from lunr import lunr
+    except ImportError:
+        print("5. lunr (Python) not installed: prebuilt index not measured")
+        return None
+    from benchmarks import serialize_data as data
+
+    docs = data.search_index(recs[:200])["docs"]
+    start = time.perf_counter()
+    index = lunr(ref="location", fields=("title", "text"), documents=docs)
+    elapsed = time.perf_counter() - start
+    size = len(data.dumps(index.serialize()).encode())
+    raw = len(data.dumps(docs).encode())
+    print(f"5. prebuilt lunr index (Python lunr), 200 pages: {elapsed:.1f} s, {size / 1e6:.1f} MB "
+          f"(the docs themselves: {raw / 1e6:.1f} MB); 1000 pages would take about "
+          f"{5 * elapsed:.0f} s in the build")  # fmt: skip
+    return None

@@ -1,0 +1,165 @@
+"""What a build writes about its pages beyond their HTML: sidecars and the search index.
+
+The runner calls ``PageExtras`` at four points (a few lines each): ``usable`` when the
+cache offers a page, ``restore`` for a cache hit, ``rendered`` for a page just written,
+and ``site_files`` before media are copied. Each page's sidecar and search entries are
+serialized once, when it is rendered; a cache hit keeps its sidecar file (checked like its
+HTML) and its search fragment (kept by pipeline/search_cache.py), so a no-change rebuild
+serializes nothing, and the index is neither assembled nor written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pipeline import pagetext, search_cache, search_index, sidecar, template_files
+from pipeline.cache.entries import Output, PageEntry
+from pipeline.page import Page
+from pipeline.report import StageClock
+
+if TYPE_CHECKING:
+    from pipeline.cache import BuildCache
+    from pipeline.discover import Sources
+    from pipeline.runner import _Build
+    from pipeline.write import SiteWriter
+
+THEME_SCRIPTS = ("lunr.min.js", "search.js")  # pipeline/theme/static -> assets/
+
+
+@dataclass(slots=True)
+class PageExtras:
+    sidecars: bool = False
+    search: bool = False
+    fragments: dict[str, str] = field(default_factory=dict)  # source -> search fragment
+    digests: dict[str, str] = field(default_factory=dict)  # source -> its fragment's digest
+    sidecar_paths: dict[str, str] = field(default_factory=dict)  # site path -> page source
+
+    @property
+    def enabled(self) -> bool:
+        return self.sidecars or self.search
+
+    def key(self) -> str:
+        """For the build cache's site key: pages made with other extras are not reused (the
+        search box is in every page, and a hit must have the sidecar and fragment asked for)."""
+        return f";sidecars={int(self.sidecars)};search={int(self.search)}" if self.enabled else ""
+
+    def usable(self, entry: PageEntry, root: str | None) -> bool:
+        """Whether a cache hit still has what this build needs: its sidecar in the site."""
+        if self.sidecars and (
+            entry.sidecar is None or not entry.sidecar.present(root, sidecar.path_of(entry.out))
+        ):
+            return False
+        return not (self.search and entry.search is None)
+
+    def restore(self, page: Page, entry: PageEntry, writer: SiteWriter) -> None:
+        if self.search and entry.search is not None:
+            self.digests[page.source] = entry.search
+        if self.sidecars:
+            self.sidecar_paths[sidecar.path_of(page.out_path)] = page.source
+            writer.kept()
+
+    def rendered(
+        self,
+        page: Page,
+        references: list[str],
+        links: tuple[tuple[str, str], ...],
+        build: _Build,
+        previous: PageEntry | None,
+    ) -> tuple[str | None, Output | None]:
+        """Serialize a page just rendered (its HTML and TOC still set): its search fragment's
+        digest and its sidecar's output, for its cache entry (``previous``: its last one)."""
+        if not self.enabled:
+            return None, None
+        fragment = output = None
+        with build.clock.stage("serialize", page.source):
+            text, found = pagetext.sections(page.html)
+            if self.search:
+                self.fragments[page.source] = search_index.fragment(page, text, found)
+                fragment = self.digests[page.source] = search_cache.fragment_digest(
+                    self.fragments[page.source]
+                )
+            if self.sidecars:
+                path = sidecar.path_of(page.out_path)
+                base_url = build.runner.site.base_url
+                data = sidecar.encode(sidecar.build(page, text, references, links, base_url))
+                same_path = previous is not None and previous.out == page.out_path
+                output = build.writer.extra(path, data, previous.sidecar if same_path else None)
+                self.sidecar_paths[path] = page.source
+        return fragment, output
+
+    def site_files(
+        self,
+        writer: SiteWriter,
+        found: Sources,
+        clock: StageClock,
+        cache: BuildCache,
+    ) -> set[str]:
+        """Write the search index and the search page's scripts (the page itself is a
+        site-level file, pipeline/site.py); every site path this owns."""
+        report = writer.report
+        for path, source in self.sidecar_paths.items():
+            if path in found.files:  # the sidecar wins: say so, drop nothing silently
+                report.warnings.append(
+                    f"{path}: this content file has the path of the sidecar of {source}; "
+                    "links to it get the sidecar"
+                )
+        written = set(self.sidecar_paths)
+        if not self.search:
+            return written
+        with clock.stage("serialize"):
+            index = self.index(writer, cache)
+        with clock.stage("write"):
+            if index is not None:
+                writer.site_file(search_index.JSON_PATH, index)
+                writer.site_file(search_index.SCRIPT_PATH, search_index.script(index))
+            for name in THEME_SCRIPTS:
+                writer.site_file(f"assets/{name}", _theme_static(name))
+        written.update((search_index.JSON_PATH, search_index.SCRIPT_PATH))
+        written.update(f"assets/{name}" for name in THEME_SCRIPTS)
+        return written
+
+    def index(self, writer: SiteWriter, cache: BuildCache) -> bytes | None:
+        """The index's bytes; None when the cache vouches for the files already there."""
+        inputs = search_cache.inputs_digest(self.digests)
+        paths = (search_index.JSON_PATH, search_index.SCRIPT_PATH)
+        if cache.folder is not None and search_cache.path_of(cache.folder, inputs).exists():
+            search_cache.remove_others(cache.folder, inputs)
+            olds = [cache.old.outputs.get(path) for path in paths]
+            if all(
+                old is not None and old.present(writer.root, p)
+                for old, p in zip(olds, paths, strict=True)
+            ):
+                for path, old in zip(paths, olds, strict=True):
+                    cache.new.outputs[path] = old
+                writer.kept(len(paths))
+                return None
+        fragments = self.fragments
+        if len(fragments) < len(self.digests):  # cache hits: their fragments from the cache
+            kept = search_cache.load_any(cache.folder) if cache.folder is not None else {}
+            fragments = dict(fragments)
+            for source, digest in self.digests.items():
+                if source in fragments:
+                    continue
+                old = kept.get(source)
+                if old is None or search_cache.fragment_digest(old) != digest:
+                    # Only a damaged cache gets here: say so, and render it next time.
+                    writer.report.warnings.append(
+                        f"{source}: its search entries were lost from the build cache; "
+                        "it is left out of the search index until the next build"
+                    )
+                    cache.new.pages.pop(source, None)
+                    continue
+                fragments[source] = old
+        if cache.folder is not None:
+            inputs = search_cache.inputs_digest({s: self.digests[s] for s in fragments})
+            try:
+                search_cache.save(cache.folder, inputs, fragments)
+            except OSError as exc:  # costs the next build its shortcut, nothing more
+                warning = f"build cache {cache.folder}: search entries not saved: {exc.strerror}"
+                writer.report.warnings.append(warning)
+        return search_index.assemble([fragments[s] for s in sorted(fragments)])
+
+
+def _theme_static(name: str) -> bytes:
+    return (template_files.THEME / "static" / name).read_bytes()

@@ -1,0 +1,42 @@
+"""The theme's search page in headless Chromium, from file:// with no server (issue #15)."""
+
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+from pipeline.runner import PipelineRunner
+from pipeline.sink import DirectSink
+from tests.helpers import write
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def dump_dom(url: str) -> str:
+    """The page's DOM after its scripts ran, from headless Chromium."""
+    with tempfile.TemporaryDirectory() as profile:
+        run = subprocess.run(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={profile}", "--virtual-time-budget=10000", "--dump-dom", url],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    return run.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+def test_a_word_from_one_page_lists_that_page_only(tmp_path):
+    content = tmp_path / "content"
+    one = "# First page\n\nCommon words here.\n\n## Rare\n\nA quokka lives here.\n"
+    write(content, "one.md", one)
+    write(content, "two.md", "# Second page\n\nCommon words there.\n")
+    out = tmp_path / "site"
+    assert PipelineRunner(content, DirectSink(out), search=True).run().ok
+    found = dump_dom((out / "search.html").as_uri() + "?q=quokka")
+    assert 'href="one.html#rare"' in found and 'href="two.html' not in found
+    assert "result" in found and "for “quokka”" in found
+    both = dump_dom((out / "search.html").as_uri() + "?q=common")
+    assert 'href="one.html"' in both and 'href="two.html"' in both
