@@ -225,9 +225,10 @@ class _Progress:
     def __init__(self, after: float = 1.0) -> None:
         self.start = time.perf_counter()
         self.after = after
+        self.shown = sys.stderr.isatty()  # asked once: it is a system call
 
     def __call__(self, done: int, total: int) -> None:
-        if not sys.stderr.isatty() or time.perf_counter() - self.start < self.after:
+        if not self.shown or time.perf_counter() - self.start < self.after:
             return
         end = "\n" if done == total else ""
         print(f"\rrendering pages: {done}/{total}", end=end, file=sys.stderr, flush=True)
