@@ -207,23 +207,15 @@ class StageShares:
     track_stage_share.unit = "%"
 
 
-def cli_build(content: str, out: str, *options: str) -> None:
-    """``python -m pipeline build`` of the commit under measurement, as a user runs it."""
+def cli_build(content: str, out: str, *options: str, pinned: bool = True) -> None:
+    """``python -m pipeline build`` of the commit under measurement, as a user runs it,
+    with the defaults that came later pinned to what they were (``common.cli_pins``)
+    unless ``pinned`` is false."""
+    pins = common.cli_pins() if pinned else ()
     subprocess.run(
-        [sys.executable, "-m", "pipeline", "build", content, "--out", out, *options],
+        [sys.executable, "-m", "pipeline", "build", content, "--out", out, *pins, *options],
         check=True, capture_output=True, env={**os.environ, "PYTHONPATH": common.import_path()},
     )  # fmt: skip
-
-
-def pinned_options() -> list[str]:
-    """Options that keep today's CLI doing what these benchmarks measured before its
-    defaults grew: the search index (issue #15) is on by default since, so it is turned
-    off where the commit has it (BuildExtras in bench_serialize measures it)."""
-    try:
-        common.require("pipeline.search_index", "assemble")
-    except NotImplementedError:
-        return []
-    return ["--no-search"]
 
 
 class BuildCli:
@@ -231,6 +223,8 @@ class BuildCli:
 
     The commit's default jobs, sink and build cache, where Build and BuildJobs pin
     DirectSink: so this graph shows each step a user sees (the process pool, BatchSink).
+    Social cards and the search index, defaults since issues #14 and #15, stay off
+    (bench_cards.BuildCards and bench_serialize.BuildExtras measure them).
     """
 
     version = 1
@@ -247,11 +241,11 @@ class BuildCli:
     def setup(self, content):
         common.require("pipeline.cli", "main")
         common.require("pipeline.runner", "PipelineRunner")
-        self.options = pinned_options()
+        common.cli_pins()  # probed here, not in the timed build
 
     def time_build(self, content):
         """Wall time from process start to exit, start-up and pool included."""
-        cli_build(content, common.fresh_dir("site-"), *self.options)
+        cli_build(content, common.fresh_dir("site-"))
 
 
 class RebuildCli:
@@ -314,7 +308,7 @@ class BuildCliShares:
         shares = []
         for _ in range(3):
             report = os.path.join(common.fresh_dir("report-"), "report.json")
-            cli_build(content, common.fresh_dir("site-"), "--report", report, *pinned_options())
+            cli_build(content, common.fresh_dir("site-"), "--report", report)
             with open(report, encoding="utf-8") as f:
                 shares.append(json.load(f)["shares"])
         return {stage: statistics.median(s[stage] for s in shares) for stage in shares[0]}

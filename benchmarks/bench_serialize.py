@@ -131,5 +131,7 @@ class BuildExtras:
     def time_build(self, content, extras):
         from benchmarks.bench_pipeline import cli_build
 
+        # Only the extras change: cards (a later default) stay off in both.
+        cards = [option for option in common.cli_pins() if option != "--no-search"]
         options = ["--sidecars"] if extras == "on" else ["--no-search"]
-        cli_build(content, common.fresh_dir("site-"), *options)
+        cli_build(content, common.fresh_dir("site-"), *cards, *options, pinned=False)

@@ -102,6 +102,20 @@ def build(content: str, out: str, sink: str = "direct", **options: Any) -> Any:
     return runner(content, sink_class(sink)(out), **options).run()
 
 
+@functools.cache
+def cli_pins() -> tuple[str, ...]:
+    """CLI options that keep ``python -m pipeline build`` doing the work it did before a
+    default changed: ``--cards off`` (social cards, issue #14) and ``--no-search`` (the
+    search index, issue #15) where the CLI has them. Probed from the commit's
+    ``build --help``; call it in setup, not timed."""
+    run = subprocess.run(
+        [sys.executable, "-m", "pipeline", "build", "--help"],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": import_path()},
+    )  # fmt: skip
+    cards = ("--cards", "off") if "--cards" in run.stdout else ()
+    return cards + (("--no-search",) if "--no-search" in run.stdout else ())
+
+
 def staged_runner() -> Any:
     """The runner with stages, a BuildReport of them, jobs and a build cache (issue #5)."""
     require("pipeline.report", "StageClock")

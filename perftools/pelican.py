@@ -95,7 +95,9 @@ def command(content: Path, work: Path, ours: bool) -> tuple[list[str], Path]:
 
 def commands(content: Path, converted: Path, settings: Path) -> dict[str, list[str]]:
     """Each case's command line, missing only its output folder (the option last)."""
+    # Cards off: Pelican draws none (they became our CLI's default with issue #14).
     pipeline = [sys.executable, "-m", "pipeline", "build", str(content), "--no-cache"]
+    pipeline += ["--cards", "off"]
     return {
         "pelican": [str(PELICAN), str(converted / "content"), "-s", str(settings), "-o"],
         "pipeline_cli_jobs1": [*pipeline, "--jobs", "1", "--out"],

@@ -136,7 +136,11 @@ def _manifest_pages(recs: list[dict[str, Any]]) -> Any:
 
 
 def _build_goals(content: Path, args: argparse.Namespace) -> list[bool]:
-    variants = {"without": ["--no-search"], "with": ["--sidecars"]}
+    # Cards (a default since issue #14) stay off: only the extras differ.
+    variants = {
+        "without": ["--cards", "off", "--no-search"],
+        "with": ["--cards", "off", "--sidecars"],
+    }
     clean: dict[str, list[float]] = {v: [] for v in variants}
     warm: dict[str, list[float]] = {v: [] for v in variants}
     shares: list[float] = []

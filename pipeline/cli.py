@@ -17,6 +17,7 @@ from pipeline.cache_location import (
     is_within,
     retire_old_cache,
 )
+from pipeline.cards.job import MODES as CARD_MODES
 from pipeline.errors import PipelineError
 from pipeline.leftovers import remove_leftovers
 from pipeline.lock import FolderLocks
@@ -93,6 +94,13 @@ def _parser() -> argparse.ArgumentParser:
         choices=sorted(SINKS),
         default=DEFAULT_SINK,
         help=f"how files are written (default: {DEFAULT_SINK}; direct is the naive baseline)",
+    )
+    build.add_argument(
+        "--cards",
+        choices=CARD_MODES,
+        default="standard",
+        help="a social card (Open Graph image) per page: standard 1200x630, high 2400x1260, "
+        "or off (default: standard)",
     )
     build.add_argument(
         "--wait",
@@ -215,6 +223,7 @@ def _run(args: argparse.Namespace, jobs: int, cache_dir: Path | None) -> BuildRe
         page_timeout=args.page_timeout or None,
         sidecars=args.sidecars,
         search=args.search,
+        cards=args.cards,
     )
     return runner.run()
 
@@ -234,6 +243,15 @@ class _Progress:
         print(f"\rrendering pages: {done}/{total}", end=end, file=sys.stderr, flush=True)
 
 
+def _cards_line(report: BuildReport) -> str:
+    """The summary's line on social cards; none when the build had none to draw or keep."""
+    if not (report.cards_drawn or report.cards_kept or report.cards_failed):
+        return ""
+    line = f"\n  {report.cards_drawn} social cards drawn "
+    line += f"({report.stages['cards'].cpu:.2f} s CPU), {report.cards_kept} already up to date"
+    return line + (f", {report.cards_failed} failed" if report.cards_failed else "")
+
+
 def _print_summary(report: BuildReport, out: Path, shown: int | None) -> None:
     rate = report.pages_built / report.elapsed if report.elapsed else 0.0
     print(
@@ -244,6 +262,7 @@ def _print_summary(report: BuildReport, out: Path, shown: int | None) -> None:
         f"({report.media_unchanged} already up to date); {report.drafts} drafts left out\n"
         f"  {report.pages_rendered} pages rendered with {report.jobs} process(es), "
         f"{report.cache_hits} from the cache; {report.files_unchanged} files already up to date"
+        f"{_cards_line(report)}"
     )
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -10,6 +10,15 @@ from typing import Any
 PAGE_SUFFIXES = (".md", ".markdown")
 
 
+@dataclass(frozen=True, slots=True)
+class CardRef:
+    """A page's social card in the site (pipeline/cards/pages.py draws it)."""
+
+    path: str  # site path of the PNG
+    width: int
+    height: int
+
+
 @dataclass(slots=True)
 class Page:
     source: str  # path relative to the content folder, '/'-separated
@@ -26,6 +35,7 @@ class Page:
     html: str = ""
     toc: str = ""
     toc_tokens: list[dict[str, Any]] = field(default_factory=list)
+    card: CardRef | None = None  # its social card, when the build draws them and it has one
     # The source file, for the build's own bookkeeping: not for templates (the build
     # cache does not re-render site-level files when only these change).
     body_start: int = 0  # where the Markdown body starts in the decoded source text
@@ -41,6 +51,12 @@ def output_path(source: str, slug: str | None) -> str:
     folder, name = posixpath.split(source)
     stem = slug or posixpath.splitext(name)[0]
     return posixpath.join(folder, stem + ".html")
+
+
+def card_path(out_path: str) -> str:
+    """``dir/page.html``'s social card is ``assets/cards/dir/page.png``."""
+    stem = out_path[: -len(".html")] if out_path.endswith(".html") else out_path
+    return f"assets/cards/{stem}.png"
 
 
 def default_title(source: str) -> str:

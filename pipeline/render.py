@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pipeline import confine, deadline, lazy
+from pipeline.cards.job import CardInput, CardResult, CardSetup, draw
 from pipeline.errors import PipelineError, describe
 
 if TYPE_CHECKING:
@@ -23,8 +24,9 @@ if TYPE_CHECKING:
 markup = lazy.module("pipeline.markup")
 workers = lazy.module("pipeline.workers")
 
-# One render task: (file path, where the body starts in its decoded text).
-Task = tuple[str, int]
+# One render task: (file path, where the body starts in its decoded text[, its card's inputs
+# when the build draws cards]).
+Task = tuple[str, int] | tuple[str, int, CardInput]
 # Seconds one page may take to render: far beyond any real page (the slowest page of
 # the synthetic corpus takes milliseconds), short enough that a hostile one is noticed.
 DEFAULT_PAGE_TIMEOUT = 60.0
@@ -39,7 +41,8 @@ class Rendered:
     references: list[str] = field(default_factory=list)  # href/src values, document order
     summary: str = ""  # plain text of the first paragraph (markup.summarize)
     error: str | None = None  # why the page failed: it is not built
-    cpu: float = 0.0  # CPU seconds of the process that rendered it
+    cpu: float = 0.0  # CPU seconds of the process that rendered it (its card's apart)
+    card: CardResult | None = None  # drawn after the Markdown, when the task asked for one
     start: float = 0.0  # perf_counter when its rendering started and ended
     end: float = 0.0
     pid: int = 0
@@ -60,15 +63,20 @@ def render_text(md: markdown.Markdown, body: str) -> Rendered:
 
 
 def render_file(
-    converter: Converter, task: Task, content: Content | None, limit: float | None
+    converter: Converter,
+    task: Task,
+    content: Content | None,
+    limit: float | None,
+    cards: CardSetup | None = None,
 ) -> Rendered:
     """One page from its file; whatever goes wrong fails this page alone, in one line.
 
     ``content``: the file must really be in it (checked on the open file, see
-    ``pipeline.confine``). ``limit``: seconds the page may take.
+    ``pipeline.confine``). ``limit``: seconds the page may take. ``cards``: the build's
+    card setup, for a task that carries card inputs (a failed card fails only itself).
     """
     start, cpu = time.perf_counter(), time.process_time()
-    path, body_start = task
+    path, body_start = task[0], task[1]
     try:
         with deadline.time_limit(limit):
             text = _read(path, content).decode("utf-8-sig")
@@ -85,6 +93,8 @@ def render_file(
         converter.discard()
         rendered = Rendered(error=describe(exc, "Markdown"))
     rendered.cpu = time.process_time() - cpu
+    if len(task) > 2 and cards is not None and rendered.error is None:
+        rendered.card = draw(cards, task[2], rendered.heading, limit)
     rendered.start, rendered.end, rendered.pid = start, time.perf_counter(), os.getpid()
     return rendered
 
@@ -132,7 +142,8 @@ class Renderer:
     ``page_timeout``: seconds one page may take to render (None: no limit). A page over
     it fails alone: the rendering process's alarm stops it, and if the process does not
     respond the pool's parent replaces it (``pipeline.workers``). ``content``: the content
-    folder; when given, every page file read must really be inside it.
+    folder; when given, every page file read must really be inside it. ``cards``: what
+    the build's social cards share, for tasks that ask for a card.
     """
 
     def __init__(
@@ -141,10 +152,12 @@ class Renderer:
         *,
         page_timeout: float | None = DEFAULT_PAGE_TIMEOUT,
         content: str | os.PathLike[str] | None = None,
+        cards: CardSetup | None = None,
     ) -> None:
         self.jobs = max(1, jobs)
         self.page_timeout = page_timeout
         self.content = Content.of(content) if content is not None else None
+        self.cards = cards
         self._converter = Converter()
         self._workers: workers.WatchedPool | None = None  # made when first needed
 
@@ -158,7 +171,9 @@ class Renderer:
             return
         if self.jobs == 1 or len(tasks) == 1:
             for task in tasks:
-                yield render_file(self._converter, task, self.content, self.page_timeout)
+                yield render_file(
+                    self._converter, task, self.content, self.page_timeout, self.cards
+                )
             return
         # Chunks amortise the inter-process round trip; several per worker balance load.
         size = max(1, min(16, len(tasks) // (self.jobs * 8)))
@@ -174,20 +189,23 @@ class Renderer:
 
     def _pool(self) -> workers.WatchedPool:
         if self._workers is None:
-            self._workers = _pool(self.jobs, self.content, self.page_timeout)
+            self._workers = _pool(self.jobs, self.content, self.page_timeout, self.cards)
         return self._workers
 
 
-def _pool(jobs: int, content: Content | None, page_timeout: float | None) -> workers.WatchedPool:
+def _pool(
+    jobs: int, content: Content | None, page_timeout: float | None, cards: CardSetup | None
+) -> workers.WatchedPool:
     if page_timeout is None:
-        return workers.WatchedPool(jobs, None, _init_worker, (content, None))
+        return workers.WatchedPool(jobs, None, _init_worker, (content, None, cards))
     # The worker's own alarm stops a page at page_timeout; the parent steps in later.
     patience = page_timeout + max(0.5, page_timeout / 4)
     stuck = (
         f"rendering took longer than {page_timeout:g} s (the page time limit) and its "
         f"process did not stop; it was killed after {patience:g} s"
     )
-    return workers.WatchedPool(jobs, patience, _init_worker, (content, page_timeout), stuck)
+    initargs = (content, page_timeout, cards)
+    return workers.WatchedPool(jobs, patience, _init_worker, initargs, stuck)
 
 
 def _lost(task: Task, reason: str) -> Rendered:
@@ -199,12 +217,13 @@ class _Worker:
     converter = Converter()  # one converter per worker process
     content: Content | None = None
     limit: float | None = None
+    cards: CardSetup | None = None
 
 
-def _init_worker(content: Content | None, limit: float | None) -> None:
-    _Worker.content, _Worker.limit = content, limit
+def _init_worker(content: Content | None, limit: float | None, cards: CardSetup | None) -> None:
+    _Worker.content, _Worker.limit, _Worker.cards = content, limit, cards
     _Worker.converter.markdown()  # built now, while the parent discovers and parses
 
 
 def _render_task(task: Task) -> Rendered:
-    return render_file(_Worker.converter, task, _Worker.content, _Worker.limit)
+    return render_file(_Worker.converter, task, _Worker.content, _Worker.limit, _Worker.cards)

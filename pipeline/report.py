@@ -11,7 +11,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 # The stages a build times, in pipeline order. Fixed names: benchmarks read them.
-STAGE_NAMES = ("discover", "parse", "render", "template", "media", "write", "cache", "serialize")
+STAGE_NAMES = (
+    "discover", "parse", "render", "cards", "template", "media", "write", "cache", "serialize",
+)  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -50,6 +52,9 @@ class BuildReport:
     sources: int = 0  # Markdown files discovered
     source_bytes: int = 0  # their total size
     warnings: list[str] = field(default_factory=list)  # e.g. a corrupt cache ignored
+    cards_drawn: int = 0  # social cards drawn in this build
+    cards_kept: int = 0  # cards already in the site from the last build, not drawn again
+    cards_failed: int = 0  # pages built without a card (each has a warning)
     stages: dict[str, StageTime] = field(
         default_factory=lambda: {s: StageTime() for s in STAGE_NAMES}
     )

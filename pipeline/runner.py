@@ -19,12 +19,13 @@ from pipeline import confine, lazy, media, template_files
 from pipeline.cache import BuildCache
 from pipeline.cache.entries import PageEntry
 from pipeline.cache.keys import page_digest, page_key, site_inputs, site_key
+from pipeline.cards import pages as social
 from pipeline.discover import Sources
 from pipeline.errors import SinkWriteError
 from pipeline.extensions import EXTENSIONS
 from pipeline.page import Page, default_title
 from pipeline.page_extras import PageExtras
-from pipeline.render import DEFAULT_PAGE_TIMEOUT, Rendered
+from pipeline.render import DEFAULT_PAGE_TIMEOUT, Rendered, Task
 from pipeline.report import BuildReport, Problem, StageClock
 from pipeline.sink import OutputSink
 from pipeline.site import SiteInfo, feed_candidates, newest_first
@@ -59,7 +60,8 @@ class PipelineRunner:
     file's size and modification time, compare what it holds (templates are re-read).
     ``page_timeout``: seconds one page may take to render before it fails alone (None: no
     limit). ``sidecars``: write ``<page>.json`` beside each page; ``search``: the search index
-    and the theme's search page (pipeline/page_extras.py).
+    and the theme's search page (pipeline/page_extras.py). ``cards``: a social card per
+    page, "standard" or "high" (None, "off": none).
     """
 
     def __init__(
@@ -80,6 +82,7 @@ class PipelineRunner:
         page_timeout: float | None = DEFAULT_PAGE_TIMEOUT,
         sidecars: bool = False,
         search: bool = False,
+        cards: str | None = None,
     ) -> None:
         self.content_dir = Path(content_dir)
         self.sink = sink
@@ -99,6 +102,8 @@ class PipelineRunner:
         self.stages = stages
         self.verify = verify
         self.page_timeout = page_timeout
+        self.cards = social.mode_of(cards)  # ValueError for an unknown value
+        self.card_setup: social.CardSetup | None = None  # this run's, made when it starts
 
     def run(self) -> BuildReport:
         start, start_cpu = time.perf_counter(), time.process_time()
@@ -107,12 +112,16 @@ class PipelineRunner:
         renderer: RenderStage | None = None
         cache: BuildCache | None = None
         try:
+            self.card_setup = social.setup_of(self.cards, self.site.title, self.content_dir)
             renderer = self.stages.render(
-                self.jobs, page_timeout=self.page_timeout, content=self.content_dir
-            )
+                self.jobs, page_timeout=self.page_timeout, content=self.content_dir,
+                **social.render_options(self.card_setup),
+            )  # fmt: skip
             cache = self._build(report, clock, renderer)
         except SinkWriteError as exc:
             report.fatal = f"cannot write the site: {exc}"
+        except social.CardStyleError as exc:
+            report.fatal = f"cannot draw the social cards: {exc}"
         except OSError as exc:  # out of file descriptors or processes, say: one line
             report.fatal = f"cannot build the site: {_describe(exc)}"
         finally:
@@ -151,6 +160,7 @@ class PipelineRunner:
         with clock.stage("cache"):
             build = _Build(self, report, clock, cache, feed_candidates(pages), extras)
             plan, tasks = build.plan(pages)
+            build.cards.check(tasks, content)
         # The pool starts only now, and only if a page needs rendering.
         build.pages(plan, renderer.render(tasks))
         written = build.site_files()
@@ -196,6 +206,7 @@ class _Build:
     keep: set[str]  # feed candidates: the only pages that keep their HTML after writing
     extras: PageExtras  # sidecars and search entries
     writer: SiteWriter = field(init=False)
+    cards: social.BuildCards = field(init=False)
     built: list[Page] = field(default_factory=list)
     references: list[media.Reference] = field(default_factory=list)
     digests: dict[str, str] = field(default_factory=dict)  # source -> keys.page_digest
@@ -203,6 +214,7 @@ class _Build:
 
     def __post_init__(self) -> None:
         self.writer = SiteWriter(self.runner.sink, self.cache, self.runner.out_dir, self.report)
+        self.cards = social.BuildCards(self.runner.card_setup, self.cache, self.writer, self.report)
 
     def env(self) -> jinja2.Environment:
         """The templates, loaded on first use: a build that renders nothing never needs them."""
@@ -210,23 +222,24 @@ class _Build:
             self._env = self.runner.stages.environment(self.runner.content_dir)
         return self._env
 
-    def plan(self, pages: list[Page]) -> tuple[list[PlanItem], list[tuple[str, int]]]:
+    def plan(self, pages: list[Page]) -> tuple[list[PlanItem], list[Task]]:
         """Per page: its cache key and, on a hit, its entry; and the render tasks."""
         plan: list[PlanItem] = []
-        tasks: list[tuple[str, int]] = []
+        tasks: list[Task] = []
         content = os.fspath(self.runner.content_dir)
         for page in pages:
             key = entry = None
             if self.cache.enabled:
                 template = self.cache.template_digest(self.env, page.template + ".html")
                 if template is not None:
-                    key = page_key(self.cache.site_key, page.source, page.digest, template)
+                    site, cards_digest = self.cache.site_key, self.cards.digest
+                    key = page_key(site, page.source, page.digest, template, cards_digest)
                     needs_html = page.source in self.keep
                     entry = self.cache.hit(page, key, self.runner.out_dir, needs_html)
                     if entry is not None and not self.extras.usable(entry, self.runner.out_dir):
                         entry = None
             if entry is None:
-                tasks.append((os.path.join(content, page.source), page.body_start))
+                tasks.append(self.cards.task(os.path.join(content, page.source), page))
             plan.append((page, key, entry))
         return plan, tasks
 
@@ -250,6 +263,7 @@ class _Build:
         page.title, page.summary, page.html = entry.title, entry.summary, entry.html or ""
         self.cache.record_page(page.source, entry)
         self.digests[page.source] = entry.site_digest
+        self.cards.restore(page, entry)
         self.report.cache_hits += 1
         self.writer.kept()
         self.extras.restore(page, entry, self.writer)
@@ -259,7 +273,7 @@ class _Build:
         """The next render result, its time charged to the render stage."""
         waited = time.perf_counter()
         result = next(rendered)
-        self.clock.add("render", time.perf_counter() - waited, result.cpu)
+        social.charge(self.clock, page.source, result, time.perf_counter() - waited)
         self.clock.span("render", result.start, result.end, page.source, result.pid)
         self.report.pages_rendered += 1
         return result
@@ -275,6 +289,7 @@ class _Build:
         page.html, page.toc, page.toc_tokens = result.html, result.toc, result.toc_tokens
         page.title = page.title or result.heading or default_title(page.source)
         page.summary = page.summary or result.summary
+        card_ok = self.cards.receive(page, result)
         with self.clock.stage("template", page.source):
             try:
                 data = self.runner.stages.template(self.env(), page, self.runner.site).encode()
@@ -283,6 +298,7 @@ class _Build:
                 return None
         with self.clock.stage("write", page.source):
             output = self.writer.page(page, data)
+            card = self.cards.write(page, result)
         links = self.resolve(page, result.references)
         previous = self.cache.old.pages.get(page.source)
         extras = self.extras.rendered(page, result.references, links, self, previous)
@@ -302,8 +318,10 @@ class _Build:
                 html=html,
                 search=extras[0],
                 sidecar=extras[1],
+                card=card,
             )
-            self.cache.record_page(page.source, entry)
+            if card_ok:  # a page whose card failed is built again, and warned about, next time
+                self.cache.record_page(page.source, entry)
         return links
 
     def resolve(self, page: Page, urls: list[str]) -> tuple[tuple[str, str], ...]:

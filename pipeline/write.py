@@ -57,6 +57,10 @@ class SiteWriter:
             self.sink.write(path, data)
         return output
 
+    def card(self, path: str, data: bytes) -> None:
+        """A page's social card: drawn only when its inputs changed, so always written."""
+        self.sink.write(path, data)
+
     def copy(self, path: str, data: bytes) -> None:
         """A media file copied from the content folder."""
         self.sink.write(path, data)

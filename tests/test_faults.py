@@ -38,10 +38,10 @@ from tests.faultkit import (
 
 PAGES, SEED = 60, 3
 SINKS = ("direct", "batch")
-# The title: else it is the content folder's name, which differs. Search off: the disks
-# here are sized for the pages (the search index, a CLI default since issue #15, would
-# fill them).
-SITE = ("--title", "Faults", "--no-search")
+# The title: else it is the content folder's name, which differs. Cards and search off:
+# the disks here are sized for the pages (cards and the search index, CLI defaults since
+# issues #14 and #15, would fill them).
+SITE = ("--title", "Faults", "--cards", "off", "--no-search")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The goal commands of issues #5 and #6 keep running as the pipeline changes (tiny sizes)."""
+"""The goal commands of issues #5, #6 and #14 keep running as the pipeline changes (tiny sizes)."""
 
 import pytest
 
@@ -26,3 +26,10 @@ def test_sink_goals_measures_every_goal(tmp_path):
     out = run("sink-goals", "--files", "40", "--pages", "20", "--samples", "1")
     for goal in ("Goal 1", "Goal 2", "Goal 3", "mmap or write()", "Goal 4"):
         assert goal in out
+
+
+def test_cards_build_goals_measures_every_mode_and_the_rebuild(tmp_path):
+    out = run("cards-build-goals", "--pages", "20", "--rounds", "1", "--rebuild-rounds", "2",
+              "--work", str(tmp_path))  # fmt: skip
+    for line in ("clean build", "no-change rebuild", "<= 1.25x", "<= 1.60x", "<= 1.02x", "goals"):
+        assert line in out

@@ -20,7 +20,8 @@ PY_SPY_VERSION = "0.4.3"  # the version this tool and the report were checked wi
 RATE = 250  # py-spy samples per second
 # A parallel build renders in worker processes that the flame graph would not show; the
 # profile compares like with like across commits: one process, a cold build.
-SINGLE_PROCESS = ("--jobs", "1", "--no-cache")
+# Cards off: the profile stays the build its history measured (cards are a default since #14).
+SINGLE_PROCESS = ("--jobs", "1", "--no-cache", "--cards", "off")
 
 
 def find_py_spy() -> str | None:

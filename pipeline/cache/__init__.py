@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.cache import keys, manifest
 from pipeline.cache.entries import (
+    CardEntry,
     MediaEntry,
     Output,
     PageEntry,
@@ -119,9 +120,18 @@ class BuildCache:
             or old.out != page.out_path
             or (needs_html and old.html is None)
             or not old.output.present(root, old.out)
+            or (old.card is not None and not old.card.present(root))
         ):
             return None
         return old
+
+    def old_card(self, page: Page, root: str | None) -> CardEntry | None:
+        """The card the previous build wrote for ``page``, if it is still in the site."""
+        old = self.old.pages.get(page.source)
+        card = None if old is None or old.out != page.out_path else old.card
+        if card is None or not card.present(root):
+            return None
+        return card
 
     def page_unchanged(self, page: Page, output: Output, root: str | None) -> bool:
         """True when the previous build wrote exactly these bytes for ``page``, still there."""

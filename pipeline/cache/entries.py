@@ -7,7 +7,7 @@ import os
 import stat
 from dataclasses import dataclass
 
-from pipeline.page import Page
+from pipeline.page import CardRef, Page
 
 # What says a source file is unchanged without reading it: size, modification time and
 # inode change time (which no tool that copies or touches a file can set back).
@@ -55,6 +55,23 @@ def present(root: str | None, path: str, size: int) -> bool:
 
 
 @dataclass(slots=True, frozen=True)
+class CardEntry:
+    """A page's social card: what it was drawn from, and the size of the file written.
+
+    No digest of its bytes: a card is drawn again only when its key changed, and then
+    its bytes did too, so they are written without comparing (and hashing them would
+    cost every clean build).
+    """
+
+    key: str  # pipeline.cards.job.CardSetup.key(): equal keys, equal cards
+    ref: CardRef
+    size: int
+
+    def present(self, root: str | None) -> bool:
+        return present(root, self.ref.path, self.size)
+
+
+@dataclass(slots=True, frozen=True)
 class PageEntry:
     key: str  # keys.page_key(): changes with its source, its templates and the site key
     out: str  # output path
@@ -66,6 +83,7 @@ class PageEntry:
     html: str | None = None  # kept only for feed candidates
     sidecar: Output | None = None  # its sidecar file, when the build wrote one
     search: str | None = None  # digest of its search entries (pipeline/search_cache.py)
+    card: CardEntry | None = None  # when the build drew cards
 
 
 @dataclass(slots=True, frozen=True)

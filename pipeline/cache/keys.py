@@ -58,8 +58,13 @@ def installed_version(name: str) -> str:
     return str(importlib.import_module(name).__version__)
 
 
-def page_key(site: str, source: str, source_digest: str, template_digest: str) -> str:
-    parts = (site, source, source_digest, template_digest)
+def page_key(
+    site: str, source: str, source_digest: str, template_digest: str, cards: str = ""
+) -> str:
+    """``cards``: the digest of the build's card setup (pipeline/cards/job.py), "" without
+    cards: a page whose Markdown is unchanged gets a new card when the card size or style
+    changes, and without cards its key is what it was before cards existed."""
+    parts = (site, source, source_digest, template_digest) + ((cards,) if cards else ())
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from pipeline import __version__
 from pipeline.cache import sources
 from pipeline.cache.entries import (
+    CardEntry,
     MediaEntry,
     Output,
     PageEntry,
@@ -28,6 +29,7 @@ from pipeline.cache.entries import (
     TemplateEntry,
 )
 from pipeline.cache.errors import CacheError
+from pipeline.page import CardRef, card_path
 
 FORMAT = 5  # 4: each page file's front matter, by its signature; 5: sidecar, search
 MANIFEST = "manifest.json"
@@ -147,6 +149,7 @@ def _page(source: str, entry: Any) -> PageEntry:
         html=html,
         sidecar=None if sidecar is None else Output(*_pair(sidecar, str, source)),
         search=search,
+        card=_card(source, entry["out"], entry.get("card")),
     )
 
 
@@ -167,7 +170,23 @@ def _page_json(entry: PageEntry) -> dict[str, Any]:
         data["sidecar"] = [entry.sidecar.digest, entry.sidecar.size]
     if entry.search is not None:
         data["search"] = entry.search
+    card = entry.card
+    if card is not None:  # its path is the page's (page.card_path): not stored, read 1000 times
+        data["card"] = [card.key, card.ref.width, card.ref.height, card.size]
     return data
+
+
+def _card(source: str, out: str, card: Any) -> CardEntry | None:
+    """A page's card: [key, width, height, file size]; absent without cards."""
+    if card is None:
+        return None
+    # type() is: the four checks of every page are on a no-change rebuild's path
+    if type(card) is not list or len(card) != 4 or type(card[0]) is not str:
+        raise CacheError(f"corrupt (bad card for {source})")
+    key, width, height, size = card
+    if type(width) is not int or type(height) is not int or type(size) is not int:
+        raise CacheError(f"corrupt (bad card for {source})")
+    return CardEntry(key, CardRef(card_path(out), width, height), size)
 
 
 def _pair(value: Any, first: type, path: str) -> tuple[Any, int]:

@@ -9,6 +9,11 @@
 Inputs that cannot be drawn raise ``CardError``; a style file that cannot be used raises
 ``CardStyleError`` (a PipelineError naming the file). Text is drawn with Pillow's bundled
 font (no download, works offline).
+
+Importing this package does not import Pillow: the names that need it (``CardRenderer``,
+``Card``, ``CardError``) are loaded on first use, so a build that draws no card (a
+no-change rebuild, ``--cards off``) never pays for Pillow. The build's side of cards is
+``pipeline.cards.pages``.
 """
 
 from __future__ import annotations
@@ -16,19 +21,29 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import importlib
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-import PIL
-from PIL import features
+from pipeline.cards.style import SIZES, CardStyle, CardStyleError, load_style, style_from
 
-from pipeline.cards.render import SIZES, Card, CardRenderer
-from pipeline.cards.style import CardStyle, CardStyleError, load_style, style_from
-from pipeline.cards.text import CardError
+if TYPE_CHECKING:
+    from pipeline.cards.render import Card, CardRenderer
+    from pipeline.cards.text import CardError
 
 # Bump when a card's pixels or encoding change for the same inputs: cached cards are
 # then drawn again.
 RENDERER_VERSION = 1
+# The names that need Pillow, by the module that defines them.
+_LAZY = {"Card": "render", "CardRenderer": "render", "CardError": "text"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"pipeline.cards.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "RENDERER_VERSION",
@@ -71,6 +86,9 @@ def card_key(
 
 @functools.cache
 def _versions() -> tuple[int, str, str | None]:
+    import PIL
+    from PIL import features
+
     return RENDERER_VERSION, PIL.__version__, features.version("freetype2")
 
 

@@ -23,11 +23,10 @@ from pipeline.cards import text
 from pipeline.cards.glyphs import face
 from pipeline.cards.paint import Line, Painter
 from pipeline.cards.png import BackgroundEncoder
-from pipeline.cards.style import BASE_HEIGHT, BASE_WIDTH, CardStyle, meta_top, title_step
+from pipeline.cards.style import BASE_WIDTH, SIZES, CardStyle, meta_top, title_step
 from pipeline.cards.style import title_top as first_title_row
 from pipeline.cards.text import CardError
 
-SIZES = {"standard": (BASE_WIDTH, BASE_HEIGHT), "high": (2 * BASE_WIDTH, 2 * BASE_HEIGHT)}
 _BACKGROUNDS_KEPT = 4  # one per site title; a build has one
 
 

@@ -21,6 +21,9 @@ from pipeline.errors import PipelineError
 THEME_STYLE = Path(__file__).resolve().parents[1] / "theme" / "card.json"
 USER_STYLE = "_templates/card.json"  # in the content folder
 BASE_WIDTH, BASE_HEIGHT = 1200, 630
+# Card sizes by name; here, not beside the renderer, so that a build can know them without
+# importing Pillow (a no-change rebuild draws nothing).
+SIZES = {"standard": (BASE_WIDTH, BASE_HEIGHT), "high": (2 * BASE_WIDTH, 2 * BASE_HEIGHT)}
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _MAX_STYLE_BYTES = 64 << 10  # a style is a dozen keys; anything larger is not one
 

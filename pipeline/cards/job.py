@@ -1,0 +1,180 @@
+"""The render processes' side of social cards: what a render task carries, and one card drawn.
+
+A build that draws cards sends each render process one ``CardSetup`` (what every card
+of the build shares) and, with each page's render task, a small ``CardInput`` (that
+page's title, date and tags). The process draws the card right after the page's
+Markdown, since a page without a front-matter title takes its first heading, known only
+then. Nothing here imports Pillow until a card is really drawn: the parent builds keys
+and setups without it, so a no-change rebuild never loads it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.util
+import json
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipeline import deadline
+from pipeline.cards import RENDERER_VERSION
+from pipeline.cards.style import SIZES, THEME_STYLE, USER_STYLE, CardStyleError, load_style
+from pipeline.errors import describe
+
+if TYPE_CHECKING:
+    from pipeline.cards.render import CardRenderer
+
+OFF = "off"
+MODES = (OFF, *SIZES)  # the values of --cards
+_STYLE_BYTES = 64 << 10  # read for the digest; load_style refuses a larger file anyway
+_RENDERERS_KEPT = 2  # per process: one per (size, style); a build has one
+
+
+def mode_of(cards: str | None) -> str | None:
+    """The card size a build draws (None: no cards); ValueError for an unknown value."""
+    if cards is None or cards == OFF:
+        return None
+    if cards not in SIZES:
+        raise ValueError(f"cards must be one of {', '.join(MODES)}, not {cards!r}")
+    return cards
+
+
+@dataclass(frozen=True, slots=True)
+class CardSetup:
+    """What every card of one build shares; sent once to each render process."""
+
+    size: str  # a key of SIZES
+    site_title: str
+    content: str | None  # the content folder, whose _templates/card.json changes the style
+    digest: str  # of everything above that changes pixels, the style files and Pillow
+
+    @classmethod
+    def of(cls, size: str, site_title: str, content: str | os.PathLike[str] | None) -> CardSetup:
+        folder = None if content is None else os.fspath(content)
+        parts = [
+            f"renderer={RENDERER_VERSION}",
+            f"pillow={pillow_version()}",
+            f"size={size}",
+            f"site={site_title}",
+            style_digest(folder),
+        ]
+        digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()
+        return cls(size, site_title, folder, digest)
+
+    def key(self, title: str, date: dt.datetime | None, tags: Sequence[str]) -> str:
+        """Everything one page's card is drawn from: equal keys, equal cards. 128 bits of
+        sha256: plenty against collisions, and the build cache stores one per page."""
+        when = None if date is None else date.isoformat()
+        inputs = json.dumps([self.digest, title, when, list(tags)], default=repr)
+        return hashlib.sha256(inputs.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class CardInput:
+    """One page's card inputs, known from its front matter before it is rendered."""
+
+    title: str  # "" when the front matter has none: the first heading, then ``fallback``
+    fallback: str  # the title made from the file name
+    date: dt.datetime | None
+    tags: tuple[str, ...]
+    kept: str | None = None  # key of this page's card already in the site: not drawn again
+
+
+@dataclass(slots=True)
+class CardResult:
+    key: str
+    data: bytes | None = None  # PNG; None when it failed or the card in the site is kept
+    error: str | None = None  # why this page has no card (the page itself is built)
+    missing: str = ""  # characters the font cannot draw, shown as boxes
+    cpu: float = 0.0  # CPU seconds of the process that drew it
+    start: float = 0.0  # perf_counter when the card's work started and ended
+    end: float = 0.0
+
+    @property
+    def kept(self) -> bool:
+        return self.data is None and self.error is None
+
+
+def draw(setup: CardSetup, job: CardInput, heading: str | None, limit: float | None) -> CardResult:
+    """The page's card, unless the site holds one with the same key; never raises."""
+    start, cpu = time.perf_counter(), time.process_time()
+    title = job.title or heading or job.fallback
+    result = CardResult(setup.key(title, job.date, job.tags))
+    if result.key != job.kept:
+        try:
+            with deadline.time_limit(limit):
+                card = _renderer(setup).render(setup.site_title, title, job.date, job.tags)
+            result.data, result.missing = card.data, card.missing
+        except deadline.TimeLimitExceeded as exc:
+            _renderers.clear()  # stopped half way: do not trust its caches
+            result.error = f"drawing its card {exc} (the page time limit)"
+        except Exception as exc:
+            result.error = _reason(exc)
+    result.cpu = time.process_time() - cpu
+    result.start, result.end = start, time.perf_counter()
+    return result
+
+
+_renderers: dict[tuple[str, str], CardRenderer] = {}  # (size, setup digest) -> renderer
+
+
+def _renderer(setup: CardSetup) -> CardRenderer:
+    """This process's renderer for the setup: it keeps the background, glyphs and fonts."""
+    found = _renderers.get((setup.size, setup.digest))
+    if found is None:
+        from pipeline.cards.render import CardRenderer
+
+        if len(_renderers) >= _RENDERERS_KEPT:
+            _renderers.clear()
+        found = CardRenderer(load_style(setup.content), setup.size)
+        _renderers[setup.size, setup.digest] = found
+    return found
+
+
+def _reason(exc: Exception) -> str:
+    from pipeline.cards.text import CardError
+
+    if isinstance(exc, CardError):
+        return str(exc)
+    if isinstance(exc, CardStyleError):  # the style file changed after the build checked it
+        return f"card style {exc}"
+    return describe(exc, "card")
+
+
+def style_digest(content: str | None) -> str:
+    """Digest of the style files' bytes, without parsing them (or importing Pillow)."""
+    digest = hashlib.sha256()
+    paths = [THEME_STYLE] if content is None else [THEME_STYLE, Path(content) / USER_STYLE]
+    for path in paths:
+        try:
+            with open(path, "rb") as f:
+                data = f.read(_STYLE_BYTES + 1)
+        except FileNotFoundError:
+            data = b"(none)"
+        except OSError as exc:  # load_style reports it, if a card is ever drawn
+            data = f"(unreadable: {exc.strerror})".encode()
+        digest.update(f"\0{path}\0{len(data)}\0".encode() + data)
+    return digest.hexdigest()
+
+
+def pillow_version() -> str:
+    """Pillow's version from its dist-info: importing Pillow costs more than a no-change
+    rebuild can spare. Its wheels bundle FreeType, so this stands for the font rasteriser."""
+    spec = importlib.util.find_spec("PIL")
+    if spec is not None and spec.origin is not None:
+        site = Path(spec.origin).parent.parent
+        found = [*site.glob("pillow-*.dist-info"), *site.glob("Pillow-*.dist-info")]
+        if len(found) == 1:
+            return found[0].name[len("pillow-") : -len(".dist-info")]
+    return _imported_version()
+
+
+def _imported_version() -> Any:
+    import PIL
+
+    return PIL.__version__
