@@ -81,7 +81,9 @@ class Manifest:
         module = common.require("pipeline.cache.manifest")
         entries = common.require("pipeline.cache.entries")
         self.module = module
+        # A dataclass before issue #15's msgspec entries, a Struct since: the same fields.
         fields = set(getattr(entries.PageEntry, "__dataclass_fields__", {}))
+        fields.update(getattr(entries.PageEntry, "__struct_fields__", ()))
         pages = {}
         for source, e in data["pages"].items():
             extra = {"sidecar": entries.Output(*e["sidecar"]), "search": e["search"]}

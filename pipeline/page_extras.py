@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pipeline import pagetext, search_cache, search_index, sidecar, template_files
+from pipeline import pagetext, search_cache, search_index, sidecar
 from pipeline.cache.entries import Output, PageEntry
 from pipeline.page import Page
 from pipeline.report import StageClock
@@ -162,4 +162,7 @@ class PageExtras:
 
 
 def _theme_static(name: str) -> bytes:
-    return (template_files.THEME / "static" / name).read_bytes()
+    # template_files, not templates: a no-change rebuild must not import Jinja2.
+    from pipeline.template_files import THEME
+
+    return (THEME / "static" / name).read_bytes()

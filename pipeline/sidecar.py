@@ -7,16 +7,19 @@ no floats, UTF-8 as is (the build cache compares them by digest).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
+
+import msgspec
 
 from pipeline.page import Page
 from pipeline.pagetext import plain, reading_minutes
 
 SCHEMA = 1
 SUFFIX = ".json"
+# msgspec, not stdlib json: a third of the time for the same bytes (serialize-goals).
+_ENCODER = msgspec.json.Encoder(order="sorted")
 
 
 def path_of(out_path: str) -> str:
@@ -59,8 +62,7 @@ def build(
 
 def encode(sidecar: dict[str, Any]) -> bytes:
     """Stable bytes: sorted keys, compact, UTF-8 as is, one line."""
-    text = json.dumps(sidecar, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return text.encode() + b"\n"
+    return _ENCODER.encode(sidecar) + b"\n"
 
 
 def _toc(tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -96,7 +96,7 @@ def test_clean_ignores_the_cache(site, tmp_path):
     [
         lambda data: b"not json at all",
         lambda data: data[: len(data) // 2],
-        lambda data: data.replace(b'"title"', b'"tutle"', 1),
+        lambda data: data.replace(b'"pages"', b'"pagez"', 1),
         lambda data: b"",
     ],
 )
@@ -116,8 +116,8 @@ def test_cache_with_a_valid_checksum_but_wrong_fields_is_not_trusted(site, tmp_p
     cold = build(site, out, cache)
     manifest = cache / MANIFEST
     data = json.loads(manifest.read_bytes().partition(b"\n")[2])
-    next(iter(data["pages"].values()))["size"] = "big"
-    data["site"]["paths"] = "index.html"  # and a site entry of the wrong shape
+    next(iter(data["pages"].values()))[2][1] = "big"  # its output's size
+    data["site"][1] = "index.html"  # and a site entry of the wrong shape
     body = json.dumps(data).encode()
     manifest.write_bytes(checksum(body) + b"\n" + body)
     report = build(site, out, cache)

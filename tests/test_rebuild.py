@@ -124,7 +124,7 @@ def test_a_damaged_source_entry_rebuilds_everything_with_a_warning(content, tmp_
     path.write_bytes(checksum(data) + b"\n" + data)
     report = build(content, tmp_path)
     assert report.pages_rendered == cold.pages_rendered
-    assert any("bad source entry for one.md" in w for w in report.warnings)
+    assert any("bad source entry for one.md" in w for w in report.warnings), report.warnings
 
 
 @pytest.mark.slow

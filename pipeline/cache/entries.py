@@ -1,13 +1,27 @@
-"""What the build cache remembers, as typed values (pipeline/cache/manifest.py stores them)."""
+"""What the build cache remembers, as typed values (pipeline/cache/manifest.py stores them).
+
+The entries the manifest stores as they are are msgspec Structs: frozen (hashable values
+that compare by their fields, as the frozen dataclasses they replace did), ``array_like``
+(a list in the file, not an object: no field names repeated 10,000 times), and decoded
+straight from the manifest's JSON with their types checked in C (python -m perftools
+serialize-goals). ``gc=False`` where a cycle is impossible (strings, numbers and other
+such entries only): the garbage collector need not walk 10,000 of them.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import msgspec
 
 from pipeline.page import CardRef, Page
+
+if TYPE_CHECKING:
+    from pipeline.cache.sources import Stored
 
 # What says a source file is unchanged without reading it: size, modification time and
 # inode change time (which no tool that copies or touches a file can set back).
@@ -26,8 +40,7 @@ def signature(path: str) -> Signature | None:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-@dataclass(slots=True, frozen=True)
-class Output:
+class Output(msgspec.Struct, frozen=True, array_like=True, gc=False):
     """A file the previous build wrote: the digest and size of its bytes."""
 
     digest: str
@@ -54,8 +67,7 @@ def present(root: str | None, path: str, size: int) -> bool:
         return False
 
 
-@dataclass(slots=True, frozen=True)
-class CardEntry:
+class CardEntry(msgspec.Struct, frozen=True, array_like=True, gc=False):
     """A page's social card: what it was drawn from, and the size of the file written.
 
     No digest of its bytes: a card is drawn again only when its key changed, and then
@@ -64,15 +76,20 @@ class CardEntry:
     """
 
     key: str  # pipeline.cards.job.CardSetup.key(): equal keys, equal cards
-    ref: CardRef
+    path: str  # site path of the PNG
+    width: int
+    height: int
     size: int
 
+    @property
+    def ref(self) -> CardRef:
+        return CardRef(self.path, self.width, self.height)
+
     def present(self, root: str | None) -> bool:
-        return present(root, self.ref.path, self.size)
+        return present(root, self.path, self.size)
 
 
-@dataclass(slots=True, frozen=True)
-class PageEntry:
+class PageEntry(msgspec.Struct, frozen=True, array_like=True, gc=False, omit_defaults=True):
     key: str  # keys.page_key(): changes with its source, its templates and the site key
     out: str  # output path
     output: Output
@@ -96,24 +113,24 @@ class SourceEntry:
     # The two fields a build may fill in from the rendered page, as the front matter had them.
     title: str = ""
     summary: str = ""
+    # What the manifest read (None: parsed by this build): saved again as it is, since the
+    # build fills in ``page``. Not compared: it is this entry in another form.
+    stored: Stored | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(slots=True, frozen=True)
-class MediaEntry:
+class MediaEntry(msgspec.Struct, frozen=True, array_like=True, gc=False):
     """A copied content file, by its source's size and modification time."""
 
     size: int
     mtime_ns: int
 
 
-@dataclass(slots=True, frozen=True)
-class SiteEntry:
+class SiteEntry(msgspec.Struct, frozen=True, array_like=True, gc=False):
     inputs: str  # keys.site_inputs() of the build that wrote them
     paths: tuple[str, ...]
 
 
-@dataclass(slots=True, frozen=True)
-class TemplateEntry:
+class TemplateEntry(msgspec.Struct, frozen=True, array_like=True):
     """Template digests, valid while the template folders' listing is unchanged."""
 
     fingerprint: str  # template_files.fingerprint(): names, sizes and mtimes of every template

@@ -104,7 +104,7 @@ class BuildCards:
             return None
         self.report.cards_drawn += 1
         self.writer.card(ref.path, card.data)
-        return CardEntry(card.key, ref, len(card.data))
+        return CardEntry(card.key, ref.path, ref.width, ref.height, len(card.data))
 
 
 def charge(clock: StageClock, source: str, result: Rendered, waited: float) -> None:
