@@ -61,6 +61,8 @@ def load(text: str) -> Any:
 
 @dataclass(slots=True)
 class _Size:
+    """What a front-matter block has made so far, against the limits."""
+
     values: int
     chars: int
     depth: int

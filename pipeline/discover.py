@@ -19,6 +19,8 @@ from pipeline.page import PAGE_SUFFIXES
 
 @dataclass(slots=True)
 class Sources:
+    """What discovery found in the content folder."""
+
     pages: list[str] = field(default_factory=list)  # Markdown files, '/'-separated, sorted walk
     files: set[str] = field(default_factory=set)  # every file, pages included
     # Links refused (files and folders): relpath -> the real path they lead to. Pages
@@ -29,6 +31,8 @@ class Sources:
 
 @dataclass(slots=True)
 class _Walk:
+    """One discovery walk's state."""
+
     root: str  # the content folder's real path
     found: Sources
     linked: set[str] = field(default_factory=set)  # real folders already walked via a link

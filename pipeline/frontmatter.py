@@ -24,6 +24,8 @@ KNOWN_KEYS = ("title", "date", "tags", "slug", "draft", "template", "summary")
 
 @dataclass(slots=True)
 class FrontMatter:
+    """A page's front matter, checked."""
+
     title: str | None = None
     date: dt.datetime | None = None  # always timezone-aware UTC
     tags: tuple[str, ...] = ()

@@ -23,6 +23,8 @@ from pipeline.sink import TEMP_NAME
 
 @dataclass(slots=True)
 class Leftovers:
+    """What a killed build left in the output folder."""
+
     removed: int = 0  # temporary files and staging folders removed
     kept: list[str] = field(default_factory=list)  # ones that could not be removed, and why
 

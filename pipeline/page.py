@@ -21,6 +21,8 @@ class CardRef:
 
 @dataclass(slots=True)
 class Page:
+    """One page, from its source file's front matter to its rendered HTML."""
+
     source: str  # path relative to the content folder, '/'-separated
     title: str
     date: dt.datetime | None

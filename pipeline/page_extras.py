@@ -29,6 +29,8 @@ THEME_SCRIPTS = ("lunr.min.js", "search.js")  # pipeline/theme/static -> assets/
 
 @dataclass(slots=True)
 class PageExtras:
+    """One build's sidecars and search entries."""
+
     sidecars: bool = False
     search: bool = False
     fragments: dict[str, str] = field(default_factory=dict)  # source -> search fragment

@@ -24,6 +24,8 @@ WORDS_PER_MINUTE = 200
 
 @dataclass(slots=True, frozen=True)
 class Section:
+    """A page's text under one heading."""
+
     anchor: str  # the heading's id
     title: str  # the heading's plain text
     text: str  # plain text from the end of the heading to the next heading with an id

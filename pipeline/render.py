@@ -34,6 +34,8 @@ DEFAULT_PAGE_TIMEOUT = 60.0
 
 @dataclass(slots=True)
 class Rendered:
+    """One page's render result (or why it failed), with its timings."""
+
     html: str = ""
     toc: str = ""
     toc_tokens: list[dict[str, Any]] = field(default_factory=list)
@@ -101,6 +103,8 @@ def render_file(
 
 @dataclass(frozen=True, slots=True)
 class Content:
+    """The content folder, as task paths name it and as its real path."""
+
     folder: str  # as the tasks' paths start
     root: str  # its real path
 

@@ -18,6 +18,8 @@ STAGE_NAMES = (
 
 @dataclass(slots=True)
 class Problem:
+    """A file and what went wrong with it."""
+
     path: str
     message: str
 
@@ -27,6 +29,8 @@ class Problem:
 
 @dataclass(slots=True)
 class StageTime:
+    """Wall and CPU seconds spent in one stage, over its calls."""
+
     wall: float = 0.0  # seconds the build's process spent in the stage
     cpu: float = 0.0  # CPU seconds of the build's process in it (workers' CPU for render)
     calls: int = 0  # spans timed (a stage run per page counts once per page)
@@ -34,6 +38,8 @@ class StageTime:
 
 @dataclass(slots=True)
 class BuildReport:
+    """What a build did, what it skipped, what failed, and where its time went."""
+
     pages_built: int = 0
     pages_failed: list[Problem] = field(default_factory=list)
     drafts: int = 0

@@ -31,6 +31,8 @@ def temp_name(name: str) -> str:
 
 @dataclass(slots=True)
 class SinkStats:
+    """What a sink wrote, and what it cost."""
+
     files: int = 0  # files whose final bytes are as given, identical ones left alone included
     bytes: int = 0  # their bytes
     write_calls: int = 0  # write() system calls issued for file data (a mmap copy counts 0)

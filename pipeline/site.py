@@ -24,6 +24,8 @@ TEMPLATES = ("index.html", "tag.html", "tags.html", "feed.xml", "sitemap.xml", "
 
 @dataclass(slots=True)
 class SiteInfo:
+    """The site-wide settings templates see."""
+
     title: str
     base_url: str
     version: str = __version__

@@ -46,6 +46,8 @@ class RenderStage(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Stages:
+    """The implementation of each stage of a build."""
+
     discover: Callable[[Path], Sources]
     # (content, sources, report, memo: what the cache recalls of page files, or None)
     parse: Callable[[Path, list[str], BuildReport, Memo | None], list[Page]]

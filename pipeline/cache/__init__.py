@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class BuildCache:
+    """The previous build's manifest, this build's, and the questions a build asks of them."""
+
     folder: Path | None  # None: caching is off
     site_key: str
     old: Manifest = field(default_factory=Manifest)  # the previous build's

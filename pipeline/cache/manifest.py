@@ -48,6 +48,8 @@ MANIFEST = "manifest.json"
 
 @dataclass(slots=True)
 class Manifest:
+    """Everything the build cache remembers of one build."""
+
     pages: dict[str, PageEntry] = field(default_factory=dict)
     outputs: dict[str, Output] = field(default_factory=dict)  # site-level files
     media: dict[str, MediaEntry] = field(default_factory=dict)

@@ -87,6 +87,8 @@ class CardInput:
 
 @dataclass(slots=True)
 class CardResult:
+    """A drawn card, or why it could not be drawn."""
+
     key: str
     data: bytes | None = None  # PNG; None when it failed or the card in the site is kept
     error: str | None = None  # why this page has no card (the page itself is built)

@@ -23,6 +23,8 @@ _SPRITES_KEPT = 1024  # about 400 make every card of a site; high-size sprites a
 
 @dataclass(slots=True)
 class Line:
+    """One line of a card's text, laid out."""
+
     face: Face
     colour: tuple[int, int, int]
     x: int

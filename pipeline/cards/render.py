@@ -32,6 +32,8 @@ _BACKGROUNDS_KEPT = 4  # one per site title; a build has one
 
 @dataclass(frozen=True, slots=True)
 class Card:
+    """A card's PNG bytes, and the characters drawn as boxes."""
+
     data: bytes  # PNG
     width: int
     height: int

@@ -37,6 +37,8 @@ Colour = tuple[int, int, int]
 
 @dataclass(frozen=True, slots=True)
 class CardStyle:
+    """Colours, sizes and margins of a card (the theme's card.json, overridden by the site's)."""
+
     background: tuple[Colour, ...]  # one colour (flat) or two (top to bottom gradient)
     title_color: Colour
     text_color: Colour  # site title, date and tags
