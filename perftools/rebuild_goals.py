@@ -7,12 +7,13 @@ Everything runs as a user runs it: a new process per build, timed from outside, 
 cases of each round interleaved so that a shared machine's changing load falls on all
 alike; figures are medians. On one generated corpus of ``--pages`` pages:
 
-- clean builds: our CLI (default jobs, and ``--jobs 1``; no cache, no cards, so that it
-  does what Pelican does), Pelican with our extension set and with its default Markdown
+- clean builds: our CLI (default jobs, and ``--jobs 1``; no cache, and no cards and no
+  search index, defaults that came after issue #16's table, so that it does what Pelican
+  does), Pelican with our extension set and with its default Markdown
   settings (``perftools/pelican.py``), and stock Python-Markdown alone converting the same
   page bodies in this process (front matter split beforehand, start-up not counted);
-- rebuilds through the CLI with its default build cache: nothing changed, and one page's
-  body edited (a different edit each time).
+- rebuilds through the CLI with its default build cache (cards and search off as above):
+  nothing changed, and one page's body edited (a different edit each time).
 
 On ``--large`` pages: a clean build (its wall time and the peak RSS of its largest
 process, against the same at ``--pages``) and a no-change rebuild.
@@ -57,16 +58,18 @@ def timed(command: list[str], cwd: Path = REPO) -> tuple[float, int]:
     return wall, usage.ru_maxrss
 
 
-def no_cards(content: Path) -> tuple[str, ...]:
-    """``--cards off`` where the CLI has cards (they are on by default); Pelican makes none."""
+def same_work(content: Path) -> tuple[str, ...]:
+    """``--cards off`` and ``--no-search`` where the CLI has them: defaults that came after
+    issue #16's table (Pelican makes neither), so every figure is the same work as there."""
     help_text = subprocess.run(
         cli(content, content, "--help"), capture_output=True, text=True, cwd=REPO
     ).stdout
-    return ("--cards", "off") if "--cards" in help_text else ()
+    cards = ("--cards", "off") if "--cards" in help_text else ()
+    return cards + (("--no-search",) if "--no-search" in help_text else ())
 
 
 def clean_cases(content: Path, dirs: Scratch, work: Path, use_pelican: bool) -> dict[str, Case]:
-    off = (*no_cards(content), "--no-cache")
+    off = (*same_work(content), "--no-cache")
     cases: dict[str, Case] = {
         "ours": lambda: timed(cli(content, dirs.fresh(), *off))[0],
         "ours_jobs1": lambda: timed(cli(content, dirs.fresh(), *off, "--jobs", "1"))[0],
@@ -106,19 +109,20 @@ def stock_markdown(content: Path) -> Case:
 
 def rebuild_cases(content: Path, site: Path) -> dict[str, Case]:
     """A no-change rebuild and a one-page edit, through the CLI with its default cache."""
-    timed(cli(content, site))  # the build they rebuild
+    pins = same_work(content)
+    timed(cli(content, site, *pins))  # the build they rebuild
     page = sorted(content.glob("docs/**/*.md"))[0]
     original = page.read_bytes()
     edits = iter(range(10**6))
 
     def one_page() -> float:
         page.write_bytes(original + f"\nEdit {next(edits)}.\n".encode())
-        return timed(cli(content, site))[0]
+        return timed(cli(content, site, *pins))[0]
 
     def no_change() -> float:
         page.write_bytes(original)
-        timed(cli(content, site))  # the last edit undone, untimed: then nothing changes
-        return timed(cli(content, site))[0]
+        timed(cli(content, site, *pins))  # the last edit undone, untimed: then no change
+        return timed(cli(content, site, *pins))[0]
 
     return {"rebuild_no_change": no_change, "rebuild_one_page": one_page}
 
@@ -137,7 +141,8 @@ def large_site(args: argparse.Namespace, dirs: Scratch) -> dict[str, float]:
     """Clean builds of --pages and --large pages (wall, peak RSS), and a --large rebuild."""
     small = corpus(args.work, args.pages, args.seed)
     large = corpus(args.work, args.large, args.seed)
-    off = (*no_cards(small), "--no-cache")
+    pins = same_work(small)
+    off = (*pins, "--no-cache")
     results: dict[str, list[float]] = {}
     for _ in range(3):
         for name, content in (("small", small), ("large", large)):
@@ -145,9 +150,10 @@ def large_site(args: argparse.Namespace, dirs: Scratch) -> dict[str, float]:
             results.setdefault(f"clean_{name}", []).append(wall)
             results.setdefault(f"peak_rss_mib_{name}", []).append(rss / 1024)
     site = dirs.fresh("large-site")
-    timed(cli(large, site))
+    timed(cli(large, site, *pins))
     for _ in range(args.repeats):
-        results.setdefault("rebuild_no_change_large", []).append(timed(cli(large, site))[0])
+        wall = timed(cli(large, site, *pins))[0]
+        results.setdefault("rebuild_no_change_large", []).append(wall)
     return {name: statistics.median(values) for name, values in results.items()}
 
 
