@@ -97,6 +97,8 @@ class BuildCache:
                 _held(path).unlink(missing_ok=True)  # also one a killed build set aside
         except OSError as exc:
             warnings.append(f"build cache {self.folder} not saved: {exc.strerror}")
+        except ValueError as exc:  # a value the manifest cannot hold: never the build's end
+            warnings.append(f"build cache {self.folder} not saved: {exc}")
 
     # --- page files ---
 
@@ -109,7 +111,8 @@ class BuildCache:
         return old
 
     def remember_source(self, source: str, entry: SourceEntry) -> None:
-        self.new.sources[source] = entry
+        if _utf8(source):  # a name that is not (a file name not in UTF-8) is read every time
+            self.new.sources[source] = entry
 
     # --- pages ---
 
@@ -185,6 +188,14 @@ class BuildCache:
         if name not in self._digests:
             self._digests[name] = keys.template_digest(env(), name)
         return self._digests[name]
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _held(path: Path) -> Path:
