@@ -33,6 +33,8 @@ COMMANDS = {
     "serialize-goals": "perftools.serialize_goals",
     "cards-build-goals": "perftools.cards_build_goals",
     "asv-setup": "perftools.asv_setup",
+    "host-id": "perftools.hostid",
+    "validate-stats": "perftools.validate_stats",
 }
 
 

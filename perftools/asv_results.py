@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from perftools.common import git
+from perftools.paired_steps import timing_steps
 from perftools.steps import Series, Step, find_steps, kind_of
 
 
@@ -56,8 +57,14 @@ def first_parent_history(repo: str, branch: str) -> list[tuple[str, str]]:
     return [tuple(line.split("\x1f", 1)) for line in out.splitlines() if line]  # type: ignore[misc]
 
 
-def history_steps(conf: Any, machine: str, branch: str) -> tuple[list[Step], dict[str, Any]]:
-    """Every step along ``branch`` in ``conf``'s results, oldest commit first."""
+def history_steps(
+    conf: Any, machine: str, branch: str, paired_root: Path | None = None
+) -> tuple[list[Step], dict[str, Any]]:
+    """Every step along ``branch`` in ``conf``'s results, oldest commit first.
+
+    Deterministic and memory steps come from the machine's results; timing steps only from
+    the paired sessions under ``paired_root`` (default: ``<results>/paired``).
+    """
     commits = first_parent_history(conf.repo, branch)
     values = load_values(conf, machine)
     order = [c for c, _ in commits if c in values]
@@ -65,7 +72,11 @@ def history_steps(conf: Any, machine: str, branch: str) -> tuple[list[Step], dic
     all_series = sorted({s for v in values.values() for s in v}, key=lambda s: s.label)
     steps = []
     for series in all_series:
-        steps += find_steps(series, [(c, values[c].get(series)) for c in order], subjects)
+        if series.kind != "timing":
+            steps += find_steps(series, [(c, values[c].get(series)) for c in order], subjects)
+    root = paired_root or Path(conf.results_dir) / "paired"
+    timed, paired_info = timing_steps(order, subjects, root)
+    steps += [s for s in timed if s.after_commit in subjects]
     position = {c: i for i, c in enumerate(order)}
     steps.sort(key=lambda s: (position[s.after_commit], s.series.label))
     info = {
@@ -73,5 +84,6 @@ def history_steps(conf: Any, machine: str, branch: str) -> tuple[list[Step], dic
         "measured": len(order),
         "off_branch": sorted(set(values) - set(order)),
         "series": len(all_series),
+        **paired_info,
     }
     return steps, info

@@ -22,7 +22,14 @@ none.
 The default BASE is "the previous commit on main": HEAD's first parent when HEAD is on
 main, otherwise the commit where HEAD's branch left main.
 
-Exit status: 0 when nothing regressed beyond its threshold (the rule: perftools/steps.py),
+Timings are judged as the steps page judges them: BASE and the working tree measured side by
+side in one paired session, rounds interleaved (``perftools/paired.py``; ``--rounds``, and
+``--bench`` or the timing subset ``paired.PAIRED_BENCH``), by the rule in
+``perftools/stats.py``; a moved control makes the pair "the machine changed", which does
+not fail the check. Counts and memory come from one run of each side, as before.
+
+Exit status: 0 when nothing regressed beyond its threshold (the rules: perftools/steps.py and
+perftools/stats.py),
 1 when something did (the table names it), 2 when the check could not run (the reason is printed,
 with the end of asv's log), including a benchmark that failed in the working tree.
 """
@@ -39,7 +46,7 @@ import tarfile
 import time
 from pathlib import Path
 
-from perftools import asv_results, asv_setup, steps, steps_format
+from perftools import asv_results, asv_setup, paired, stats, steps, steps_format
 from perftools.common import REPO, ToolError, git, resolves
 from perftools.steps import Series
 
@@ -91,9 +98,8 @@ def extract_pipeline(repo: Path, rev: str | None, dest: Path) -> None:
 def asv_command(config: Path, commit: str, args: argparse.Namespace) -> list[str]:
     command = [sys.executable, "-m", "asv", "--config", str(config), "run", "--python=same",
                "--machine", args.machine, "--set-commit-hash", commit, "--show-stderr"]  # fmt: skip
-    if args.bench or args.only == "deterministic":
-        command += ["--bench", args.bench or r"\.track_"]
-    return command
+    default = r"\.track_" if args.only == "deterministic" else r"\.(track|peakmem)_"
+    return command + ["--bench", args.bench or default]
 
 
 def run_side(
@@ -144,9 +150,34 @@ def check(args: argparse.Namespace, repo: Path = REPO) -> int:
     extract_pipeline(repo, None, work / "work" / "src")
     before = run_side(repo, work, "base", base, [work / "base" / "src", repo], args)
     after = run_side(repo, work, "work", head, [work / "work" / "src", repo], args)
-    if args.only == "deterministic":
-        after = {s: v for s, v in after.items() if s.kind == "deterministic"}
-    return verdict(before, after, base, head, head_label)
+    # A --bench that selects no timing needs no paired session.
+    has_timings = not args.bench or any(s.kind == "timing" for s in after)
+    kinds = ("deterministic",) if args.only == "deterministic" else ("deterministic", "memory")
+    after = {s: v for s, v in after.items() if s.kind in kinds}
+    timed: tuple[list[steps.Step], int] = ([], 0)
+    if args.only == "all" and has_timings:
+        timed = paired_timings(repo, work, base, head, head_label, args)
+    return verdict(before, after, base, head, head_label, timed)
+
+
+def paired_timings(
+    repo: Path, work: Path, base: str, head: str, head_label: str, args: argparse.Namespace
+) -> tuple[list[steps.Step], int]:
+    """Both sides' timings in one paired session: the flagged steps, the values judged."""
+    sides = [paired.Side(base, "base", work / "base" / "src"),
+             paired.Side(head, "work", work / "work" / "src")]  # fmt: skip
+    bench = [args.bench] if args.bench else list(paired.PAIRED_BENCH)
+    print(f"  timings: a paired session of {args.rounds} rounds, base and work interleaved")
+    results = paired.run_session(sides, work / "paired", rounds=args.rounds, bench=bench,
+                                 repo=repo)  # fmt: skip
+    session = paired.load_session(results)
+    found, judgements = stats.pair_steps(session.samples.get(base, {}),
+                                         session.samples.get(head, {}), base, head,
+                                         head_label, session.host)  # fmt: skip
+    flagged = sum(j.flagged for j in judgements)
+    print(f"  timing: {len(judgements)} paired values, {flagged} flagged "
+          f"(p < {stats.ALPHA}, {stats.LEVEL:.0%} interval, minimum effect by family)")  # fmt: skip
+    return found, len(judgements)
 
 
 def verdict(
@@ -155,14 +186,18 @@ def verdict(
     base: str,
     head: str,
     head_label: str,
+    timed: tuple[list[steps.Step], int] = ([], 0),
 ) -> int:
     """Print the steps and the largest change of each kind; the exit status."""
     found, failed = steps.compare(before, after, base, head, head_label)
+    found += timed[0]
     compared = [s for s in after if steps.measured(after[s]) and before.get(s)]
     print()
     print(steps_format.format_text(found, dashboard=None), end="")
     print()
     for kind, threshold in steps.THRESHOLDS.items():
+        if kind == "timing":
+            continue
         ratios = [(after[s] / before[s], s.label) for s in compared if s.kind == kind]
         if ratios:
             ratio, label = max(ratios, key=lambda r: abs(r[0] - 1))
@@ -171,10 +206,14 @@ def verdict(
     if failed:
         print(f"could not run: failed in the working tree: {', '.join(failed)}")
         return 2
-    if not compared:
+    if not compared and not timed[1]:
         print("could not run: no benchmark has a value on both sides")
         return 2
-    worse = [s for s in found if s.worse]
+    machine = [s for s in found if s.machine]
+    if machine:
+        print(f"the machine changed during the session (a control moved): "
+              f"{len(machine)} timing steps not counted")  # fmt: skip
+    worse = [s for s in found if s.counts]
     if worse:
         print(f"REGRESSED: {', '.join(s.series.label for s in worse)}")
         return 1
@@ -185,7 +224,17 @@ def verdict(
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base", help="the commit to compare with (default: see above)")
     parser.add_argument("--only", choices=("all", "deterministic"), default="all")
-    parser.add_argument("--bench", help="asv --bench regex (default: all, or track_ only)")
+    parser.add_argument(
+        "--bench",
+        help="asv --bench regex (default: counts and memory, and "
+        "the timing subset paired.PAIRED_BENCH)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=paired.DEFAULT_ROUNDS,
+        help="rounds of the paired session of timings",
+    )
     parser.add_argument("--machine", default="reference")
 
 

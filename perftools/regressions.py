@@ -1,12 +1,15 @@
 """regressions: steps by commit along main in results/, undone ones marked.
 
-Every benchmark value that stepped between two consecutive measured commits beyond its
-kind's threshold (the rule: ``perftools/steps.py``), with the commit's subject, the values
-before and after, and the address of its dashboard graph. ``publish`` puts the same table
+Every benchmark value that stepped between two consecutive measured commits: counts and
+memory beyond their kind's threshold (``perftools/steps.py``), timings by the paired rule
+(``perftools/stats.py``, from ``results/paired/``), with the commit's subject, the values
+before and after, the ratio with its interval and sample counts, the verdict (regression,
+improvement, machine, undone) and the address of its dashboard graph. ``--format json``
+prints the same steps machine-readably. ``publish`` puts the same table
 into the dashboard as its "Steps by commit" page.
 
     python -m perftools regressions [--config asv.conf.json] [--machine reference]
-        [--branch main] [--format text|md|html] [--out FILE] [--nav-in HTML_INDEX]
+        [--branch main] [--format text|md|html|json] [--out FILE] [--nav-in HTML_INDEX]
         [--only all|deterministic|memory|timing]
 """
 
@@ -31,6 +34,9 @@ def report(
     if only != "all":
         steps = [s for s in steps if s.series.kind == only]
     summary = steps_format.summarize(info, steps, machine, branch)
+    if fmt == "json":
+        return steps_format.format_json(steps, {**info, "branch": branch, "machine": machine,
+                                                "text": summary})  # fmt: skip
     if fmt == "html":
         return steps_format.format_html(steps, summary, dashboard or "index.html")
     if fmt == "md":
@@ -42,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, default=REPO / "asv.conf.json")
     parser.add_argument("--machine", default="reference")
     parser.add_argument("--branch", help="default: the config's first branch")
-    parser.add_argument("--format", choices=("text", "md", "html"), default="text")
+    parser.add_argument("--format", choices=("text", "md", "html", "json"), default="text")
     parser.add_argument("--out", type=Path, help="write here instead of standard output")
     parser.add_argument("--dashboard", help="the dashboard's index.html, as links see it")
     parser.add_argument("--nav-in", type=Path, help="add a link to the page into this index.html")

@@ -6,9 +6,12 @@ Each benchmark links to its dashboard graph with the step's two commits highligh
 from __future__ import annotations
 
 import html
+import json
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from perftools import stats
 from perftools.steps import THRESHOLDS, Step
 
 PAGE_NAME = "regressions-by-commit.html"  # the dashboard's page of steps by commit
@@ -32,13 +35,57 @@ def rows(steps: Iterable[Step]) -> list[dict[str, str]]:
             "before": format_value(s.before, s.series.unit),
             "after": format_value(s.after, s.series.unit),
             "ratio": f"{s.ratio:.3f}",
+            "interval": "-" if s.low is None else f"{s.low:.3f}-{s.high:.3f}",
+            "n": "-" if s.n_before is None else f"{s.n_before}/{s.n_after}",
             "change": s.note,
         }
         for s in steps
     ]
 
 
-COLUMNS = ("commit", "subject", "benchmark", "kind", "before", "after", "ratio", "change")
+COLUMNS = ("commit", "subject", "benchmark", "kind", "before", "after", "ratio", "interval",
+           "n", "change")  # fmt: skip
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is None or math.isfinite(value) else None
+
+
+def json_rows(steps: Iterable[Step]) -> list[dict[str, Any]]:
+    """The steps as JSON-able records (``make regressions FORMAT=json``)."""
+    return [
+        {
+            "commit": s.after_commit,
+            "before_commit": s.before_commit,
+            "subject": s.subject,
+            "benchmark": s.series.benchmark,
+            "params": dict(s.series.params),
+            "label": s.series.label,
+            "kind": s.series.kind,
+            "unit": s.series.unit,
+            "before": s.before,
+            "after": s.after,
+            "ratio": s.ratio,
+            "interval": None if s.low is None else [_finite(s.low), _finite(s.high)],
+            "samples": None if s.n_before is None else [s.n_before, s.n_after],
+            "p": s.p,
+            "host": s.host or None,
+            "verdict": s.verdict,
+            "undone_by": s.undone_by,
+            "undoes": s.undoes,
+        }
+        for s in steps
+    ]
+
+
+def format_json(steps: Sequence[Step], info: dict[str, Any]) -> str:
+    """``{"summary": ..., "rules": ..., "steps": [...]}``, one document."""
+    rules = {
+        "thresholds": THRESHOLDS,
+        "timing": {"alpha": stats.ALPHA, "level": stats.LEVEL,
+                   "min_samples": stats.MIN_SAMPLES, "min_effect": stats.MIN_EFFECT},
+    }  # fmt: skip
+    return json.dumps({"summary": info, "rules": rules, "steps": json_rows(steps)}, indent=1) + "\n"
 
 
 def format_text(steps: Sequence[Step], dashboard: str | None = "html/index.html") -> str:
@@ -82,7 +129,7 @@ def format_html(steps: Sequence[Step], summary: str, dashboard: str = "index.htm
     for step, row in zip(steps, rows(steps), strict=True):
         url = step.series.graph_url(step.before_commit, step.after_commit, dashboard)
         cls = "worse" if step.worse else "better"
-        if step.undone_by or step.undoes:
+        if step.undone_by or step.undoes or step.machine:
             cls += " undone"
         cells = [f"<td><code>{html.escape(row['commit'])}</code></td>"]
         cells.append(f"<td>{html.escape(row['subject'])}</td>")
@@ -95,7 +142,7 @@ def format_html(steps: Sequence[Step], summary: str, dashboard: str = "index.htm
         if steps
         else "<p>No steps.</p>"
     )
-    rules = ", ".join(f"{kind} {t:.0%}" for kind, t in THRESHOLDS.items())
+    rules = ", ".join(f"{kind} {t:.0%}" for kind, t in THRESHOLDS.items() if kind != "timing")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Steps by commit</title>
 <style>
@@ -110,8 +157,11 @@ tr.undone {{ opacity: 0.6; }}
 <p><a href="{html.escape(dashboard)}">&larr; dashboard</a></p>
 <h1>Steps by commit</h1>
 <p>{html.escape(summary)}</p>
-<p>A step is a change between two consecutive measured commits beyond its kind's
-threshold ({html.escape(rules)}). Steps later undone are kept, dimmed, and say which
+<p>A deterministic or memory step is a change between two consecutive measured commits
+beyond its kind's threshold ({html.escape(rules)}). A timing step is judged only from
+samples of both commits taken side by side in one session (Mann-Whitney U, a bootstrap
+interval of the ratio of medians, and a minimum effect per benchmark family); "the machine
+changed" marks a pair in which a control moved. Steps later undone are kept, dimmed, and say which
 commit undid them. Each benchmark links to its graph with the two commits highlighted.</p>
 {table}
 </body></html>
@@ -139,13 +189,21 @@ def add_nav_link(index_html: str) -> bool:
 
 
 def summarize(info: dict[str, Any], steps: Sequence[Step], machine: str, branch: str) -> str:
-    worse = sum(s.worse for s in steps)
+    worse = sum(s.worse and not s.machine for s in steps)
+    machine_steps = sum(s.machine for s in steps)
     undone = sum(bool(s.undone_by) for s in steps)
     text = (
         f"{branch}: {info['commits']} commits, {info['measured']} measured on machine "
         f"{machine}, {info['series']} benchmark values; {len(steps)} steps "
-        f"({worse} regressions, {len(steps) - worse} improvements, {undone} later undone)."
+        f"({worse} regressions, {len(steps) - worse - machine_steps} improvements, "
+        f"{undone} later undone, {machine_steps} where the machine changed)."
     )
+    if info.get("pairs"):
+        text += (
+            f" Timings: {info['pairs'] - info['unpaired']} of {info['pairs']} adjacent pairs "
+            f"measured side by side ({info['machine_pairs']} where a control moved); the "
+            f"other {info['unpaired']} pairs' timings are not compared."
+        )
     if info["off_branch"]:
         text += f" Ignored results of {len(info['off_branch'])} commit(s) not on {branch}."
     return text

@@ -1,0 +1,212 @@
+"""The timing rule: a step is flagged only when paired samples say so, and by enough.
+
+Two versions measured side by side in one session (``perftools/paired.py``) give two lists
+of raw samples per benchmark. A timing step is flagged when all three hold:
+
+1. **Mann-Whitney U** (asv's own implementation, as ``asv compare`` uses where samples
+   exist): the two sets of samples differ, two-sided p < ALPHA (0.01). It needs at least
+   5 samples a side to be able to say so at all (the smallest p of 5 against 5 is 0.008).
+2. **A bootstrap interval of the ratio of medians** (after / before, LEVEL 99%,
+   RESAMPLES resamplings of each side, a fixed seed so a report is repeatable) excludes 1.
+3. **The ratio is beyond the family's minimum effect** (MIN_EFFECT): the largest change
+   that an A/A session (a commit against a copy of itself, interleaved, on this shared
+   machine) showed for that family, rounded up. A smaller change may be real, but these
+   machines cannot tell it from their own noise; the deterministic counts catch it.
+
+Why these and not others: the test alone flags tiny shifts once samples are many (Markdown's
+page has 40 samples a side in a 4-round session, and 1% of systematic drift is
+"significant"), the interval alone is loose about small samples, and a fixed ratio alone was
+the old rule, which flagged the machine (issue #11). Change-point detection over a series
+(MongoDB's E-Divisive means, Otava) needs many points of one steady host; our history is ~20
+commits measured on changing hosts, so we judge each adjacent pair from its own session,
+as Chromium's Pinpoint does with repeated paired runs.
+
+Controls (``perftools/controls.py``) are judged by the same rule. A pair in which a control
+is flagged is "the machine changed": its timing steps (those of the families the control
+vouches for: the CPU loop all, the bare write loop those that create files) get the
+verdict ``machine`` and are not counted as regressions.
+
+The deterministic (``track_`` counts and instructions) and memory (``peakmem_``) rules stay
+in ``perftools/steps.py``: their values repeat, so a fixed threshold is the right test.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+import statistics
+from collections.abc import Sequence
+
+from perftools.controls import guards, is_control
+from perftools.steps import TIMING_TRACKS, Series, Step
+
+ALPHA = 0.01
+LEVEL = 0.99
+RESAMPLES = 2000
+MIN_SAMPLES = 5
+
+# Benchmark family -> the smallest change (a fraction) that is flagged. Measured with A/A
+# sessions (python -m perftools validate-stats: no-op commits against their parents, and
+# a commit against itself), on the shared 2-core hosts; the largest |ratio - 1| seen in each
+# family, rounded up. docs/benchmarking.md has the table with its measurements.
+MIN_EFFECT = {
+    "control": 0.15,  # CpuLoop, SinkFloor: the machine's own noise
+    "render": 0.06,  # one page's Markdown or template, in this process (bench_render)
+    "card": 0.05,  # one social card (bench_cards)
+    "build": 0.05,  # whole builds in this process (Build, BuildJobs, Rebuild, BuildWithSink)
+    "cli": 0.08,  # the CLI in a new process: start-up, pool, defaults (BuildCli)
+    "sink": 0.15,  # writing files: creation cost follows the kernel's state (SinkWrite)
+    "share": 0.25,  # a stage's share of a build's wall time (one figure per round)
+    "other": 0.10,
+}
+
+
+def family_of(benchmark: str) -> str:
+    """The family of an asv benchmark name (``module.Class.method``)."""
+    method = benchmark.rsplit(".", 1)[-1]
+    if is_control(benchmark):
+        return "control"
+    if method in TIMING_TRACKS:
+        return "share"
+    for prefix, family in (
+        ("bench_render.", "render"),
+        ("bench_cards.", "card"),
+        ("bench_sink.SinkWrite.", "sink"),
+        ("bench_sink.BuildWithSink.", "build"),
+        ("bench_pipeline.BuildCli.", "cli"),
+        ("bench_pipeline.", "build"),
+    ):
+        if benchmark.startswith(prefix):
+            return family
+    return "other"
+
+
+@dataclasses.dataclass(frozen=True)
+class Judgement:
+    """Two sets of samples of one series, compared."""
+
+    before: float  # median
+    after: float
+    ratio: float  # after / before, of the medians
+    low: float  # the ratio's interval
+    high: float
+    p: float  # Mann-Whitney U, two-sided
+    n_before: int
+    n_after: int
+    min_effect: float
+    flagged: bool
+
+    @property
+    def why_not(self) -> str:
+        """Why a change was not flagged ('' when it was)."""
+        if self.flagged:
+            return ""
+        if min(self.n_before, self.n_after) < MIN_SAMPLES:
+            return f"fewer than {MIN_SAMPLES} samples a side"
+        if self.p >= ALPHA:
+            return f"p={self.p:.3g}"
+        if self.low <= 1 <= self.high:
+            return "interval holds 1"
+        return f"below the {self.min_effect:.0%} minimum effect"
+
+
+def mann_whitney_p(before: Sequence[float], after: Sequence[float]) -> float:
+    """Two-sided p of asv's Mann-Whitney U (exact up to 20 samples a side, ties conservative)."""
+    from asv._stats import mann_whitney_u
+
+    return float(mann_whitney_u(list(before), list(after))[1])
+
+
+def ratio_interval(
+    before: Sequence[float], after: Sequence[float], level: float = LEVEL, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of median(after) / median(before)."""
+    rng = random.Random(seed)
+    ratios = []
+    for _ in range(RESAMPLES):
+        b = statistics.median(rng.choices(before, k=len(before)))
+        a = statistics.median(rng.choices(after, k=len(after)))
+        ratios.append(a / b if b > 0 else math.inf)
+    ratios.sort()
+    tail = (1 - level) / 2
+    low = ratios[int(tail * (RESAMPLES - 1))]
+    high = ratios[math.ceil((1 - tail) * (RESAMPLES - 1))]
+    return low, high
+
+
+def judge(before: Sequence[float], after: Sequence[float], family: str) -> Judgement:
+    """Compare two sets of samples of one series of ``family`` by the rule above."""
+    if not before or not after:
+        raise ValueError("judge needs samples on both sides")
+    b, a = statistics.median(before), statistics.median(after)
+    ratio = a / b if b > 0 else math.inf
+    min_effect = MIN_EFFECT.get(family, MIN_EFFECT["other"])
+    enough = min(len(before), len(after)) >= MIN_SAMPLES
+    p = mann_whitney_p(before, after) if enough else 1.0
+    low, high = ratio_interval(before, after) if enough else (0.0, math.inf)
+    flagged = (
+        enough
+        and p < ALPHA
+        and not (low <= 1 <= high)
+        and abs(math.log(ratio)) > math.log1p(min_effect)
+    )
+    return Judgement(b, a, ratio, low, high, p, len(before), len(after), min_effect, flagged)
+
+
+def pair_steps(
+    before: dict[Series, list[float]],
+    after: dict[Series, list[float]],
+    base_commit: str,
+    head_commit: str,
+    subject: str,
+    host: str = "",
+) -> tuple[list[Step], list[Judgement]]:
+    """The flagged timing steps of one pair measured in one session, and every judgement.
+
+    When a control is flagged the machine changed under the session: every step of the pair
+    in a family that control vouches for (``controls.GUARDS``), and the control's own,
+    gets the verdict ``machine``.
+    """
+    found: list[Step] = []
+    judgements: list[Judgement] = []
+    for series in sorted(after, key=lambda s: s.label):
+        if series.kind != "timing" or not before.get(series) or not after[series]:
+            continue
+        judgement = judge(before[series], after[series], family_of(series.benchmark))
+        judgements.append(judgement)
+        if judgement.flagged:
+            found.append(step_of(series, judgement, base_commit, head_commit, subject, host))
+    moved = [s.series.benchmark for s in found if is_control(s.series.benchmark)]
+    for step in found:
+        family = family_of(step.series.benchmark)
+        step.machine = any(guards(control, family) for control in moved)
+    return found, judgements
+
+
+def step_of(
+    series: Series, j: Judgement, base_commit: str, head_commit: str, subject: str, host: str
+) -> Step:
+    return Step(
+        series, base_commit, head_commit, subject, j.before, j.after,
+        low=j.low, high=j.high, n_before=j.n_before, n_after=j.n_after, p=j.p, host=host,
+    )  # fmt: skip
+
+
+def mark_undone(steps: Sequence[Step]) -> None:
+    """Mark paired timing steps of one series (oldest first) that a later one undid: an
+    opposite step after which the product of the ratios is back within the minimum effect."""
+    for i, step in enumerate(steps):
+        if step.machine or step.undone_by:
+            continue
+        effect = MIN_EFFECT.get(family_of(step.series.benchmark), MIN_EFFECT["other"])
+        product = step.ratio
+        for later in steps[i + 1 :]:
+            if later.machine:
+                continue
+            product *= later.ratio
+            if (later.ratio > 1) != (step.ratio > 1) and abs(math.log(product)) <= math.log1p(
+                effect
+            ):
+                step.undone_by, later.undoes = later.after_commit, step.after_commit
+                break
