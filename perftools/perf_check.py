@@ -37,12 +37,10 @@ with the end of asv's log), including a benchmark that failed in the working tre
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import shutil
 import subprocess
 import sys
-import tarfile
 import time
 from pathlib import Path
 
@@ -78,21 +76,6 @@ def working_tree(repo: Path) -> tuple[str, str]:
     if stash:
         return stash, f"working tree: {head[:8]} + uncommitted changes"
     return head, f"working tree = {head[:8]} {subject}"
-
-
-def extract_pipeline(repo: Path, rev: str | None, dest: Path) -> None:
-    """``rev``'s pipeline/ (the working tree's if None) into ``dest``, alone."""
-    shutil.rmtree(dest, ignore_errors=True)
-    if rev is None:
-        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-        shutil.copytree(repo / "pipeline", dest / "pipeline", ignore=ignore)
-        return
-    run = subprocess.run(["git", "archive", "--format=tar", rev, "pipeline"], cwd=repo,
-                         capture_output=True)  # fmt: skip
-    if run.returncode != 0:
-        raise CannotRun(f"{rev} has no pipeline/ to benchmark: {run.stderr.decode().strip()}")
-    with tarfile.open(fileobj=io.BytesIO(run.stdout)) as tar:
-        tar.extractall(dest, filter="data")
 
 
 def asv_command(config: Path, commit: str, args: argparse.Namespace) -> list[str]:
@@ -146,8 +129,8 @@ def check(args: argparse.Namespace, repo: Path = REPO) -> int:
     print(f"perf-check: BASE {base[:8]} {base_subject}")
     print(f"        against {head_label}")
     asv_setup.write_machine(work / "home" / ".asv-machine.json", args.machine, repo)
-    extract_pipeline(repo, base, work / "base" / "src")
-    extract_pipeline(repo, None, work / "work" / "src")
+    paired.extract_pipeline(repo, base, work / "base" / "src")
+    paired.extract_pipeline(repo, None, work / "work" / "src")
     before = run_side(repo, work, "base", base, [work / "base" / "src", repo], args)
     after = run_side(repo, work, "work", head, [work / "work" / "src", repo], args)
     # A --bench that selects no timing needs no paired session.
