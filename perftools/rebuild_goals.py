@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks import common
 from perftools import pelican
 from perftools.common import REPO, Scratch, corpus, scratch
 
@@ -58,18 +59,9 @@ def timed(command: list[str], cwd: Path = REPO) -> tuple[float, int]:
     return wall, usage.ru_maxrss
 
 
-def same_work(content: Path) -> tuple[str, ...]:
-    """``--cards off`` and ``--no-search`` where the CLI has them: defaults that came after
-    issue #16's table (Pelican makes neither), so every figure is the same work as there."""
-    help_text = subprocess.run(
-        cli(content, content, "--help"), capture_output=True, text=True, cwd=REPO
-    ).stdout
-    cards = ("--cards", "off") if "--cards" in help_text else ()
-    return cards + (("--no-search",) if "--no-search" in help_text else ())
-
-
 def clean_cases(content: Path, dirs: Scratch, work: Path, use_pelican: bool) -> dict[str, Case]:
-    off = (*same_work(content), "--no-cache")
+    # Cards and search off (benchmarks.common.cli_pins): defaults that came after the table.
+    off = (*common.cli_pins(), "--no-cache")
     cases: dict[str, Case] = {
         "ours": lambda: timed(cli(content, dirs.fresh(), *off))[0],
         "ours_jobs1": lambda: timed(cli(content, dirs.fresh(), *off, "--jobs", "1"))[0],
@@ -109,7 +101,7 @@ def stock_markdown(content: Path) -> Case:
 
 def rebuild_cases(content: Path, site: Path) -> dict[str, Case]:
     """A no-change rebuild and a one-page edit, through the CLI with its default cache."""
-    pins = same_work(content)
+    pins = common.cli_pins()
     timed(cli(content, site, *pins))  # the build they rebuild
     page = sorted(content.glob("docs/**/*.md"))[0]
     original = page.read_bytes()
@@ -141,7 +133,7 @@ def large_site(args: argparse.Namespace, dirs: Scratch) -> dict[str, float]:
     """Clean builds of --pages and --large pages (wall, peak RSS), and a --large rebuild."""
     small = corpus(args.work, args.pages, args.seed)
     large = corpus(args.work, args.large, args.seed)
-    pins = same_work(small)
+    pins = common.cli_pins()
     off = (*pins, "--no-cache")
     results: dict[str, list[float]] = {}
     for _ in range(3):
