@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pipeline import pagetext, search_cache, search_index, sidecar
+from pipeline import pagetext, search_cache, search_index, sidecar, template_files
 from pipeline.cache.entries import Output, PageEntry
 from pipeline.page import Page
 from pipeline.report import StageClock
@@ -116,7 +116,7 @@ class PageExtras:
                 writer.site_file(search_index.JSON_PATH, index)
                 writer.site_file(search_index.SCRIPT_PATH, search_index.script(index))
             for name in THEME_SCRIPTS:
-                writer.site_file(f"assets/{name}", _theme_static(name))
+                writer.site_file(f"assets/{name}", template_files.static(name))
         written.update((search_index.JSON_PATH, search_index.SCRIPT_PATH))
         written.update(f"assets/{name}" for name in THEME_SCRIPTS)
         return written
@@ -161,10 +161,3 @@ class PageExtras:
                 warning = f"build cache {cache.folder}: search entries not saved: {exc.strerror}"
                 writer.report.warnings.append(warning)
         return search_index.assemble([fragments[s] for s in sorted(fragments)])
-
-
-def _theme_static(name: str) -> bytes:
-    # template_files, not templates: a no-change rebuild must not import Jinja2.
-    from pipeline.template_files import THEME
-
-    return (THEME / "static" / name).read_bytes()

@@ -347,7 +347,7 @@ class _Build:
             if inputs is not None and not failed:
                 cache.record_site(inputs, paths)
         with stage("write"):
-            css = (template_files.THEME / "static" / "style.css").read_bytes()
+            css = template_files.static("style.css")
             self.writer.site_file("assets/style.css", css)
         written.add("assets/style.css")
         return written

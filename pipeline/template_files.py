@@ -15,6 +15,11 @@ THEME = Path(__file__).parent / "theme"
 USER_TEMPLATES = "_templates"
 
 
+def static(name: str) -> bytes:
+    """A file of the theme's ``static`` folder, which the site gets under ``assets/``."""
+    return (THEME / "static" / name).read_bytes()
+
+
 def fingerprint(content_dir: Path) -> str:
     """Digest of the name, size and modification time of every template a build may load.
 

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib.util
 import json
 import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pipeline import deadline
+from pipeline.cache.keys import installed_version
 from pipeline.cards import RENDERER_VERSION
 from pipeline.cards.style import SIZES, THEME_STYLE, USER_STYLE, CardStyleError, load_style
 from pipeline.errors import describe
@@ -165,18 +165,6 @@ def style_digest(content: str | None) -> str:
 
 
 def pillow_version() -> str:
-    """Pillow's version from its dist-info: importing Pillow costs more than a no-change
-    rebuild can spare. Its wheels bundle FreeType, so this stands for the font rasteriser."""
-    spec = importlib.util.find_spec("PIL")
-    if spec is not None and spec.origin is not None:
-        site = Path(spec.origin).parent.parent
-        found = [*site.glob("pillow-*.dist-info"), *site.glob("Pillow-*.dist-info")]
-        if len(found) == 1:
-            return found[0].name[len("pillow-") : -len(".dist-info")]
-    return _imported_version()
-
-
-def _imported_version() -> Any:
-    import PIL
-
-    return PIL.__version__
+    """Pillow's version, without importing it (``keys.installed_version``). Its wheels
+    bundle FreeType, so this stands for the font rasteriser."""
+    return installed_version("PIL", "pillow")
