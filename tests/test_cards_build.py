@@ -100,6 +100,19 @@ def test_a_no_change_rebuild_draws_no_card_and_writes_nothing(tmp_path):
     assert "og:image" in meta_tags(site / "a.html")
 
 
+def test_a_card_gone_from_the_site_is_drawn_again_and_verify_checks_each_size(tmp_path):
+    folder, site = content(tmp_path), tmp_path / "s"
+    build(folder, site)
+    (site / "assets/cards/a.png").unlink()
+    (site / "assets/cards/sub/b.png").write_bytes(b"\x89PNG")  # cut short: not a card
+    report = build(folder, site)
+    assert report.cards_drawn == 1 and report.cards_kept == 1  # a listing: names, not sizes
+    assert png_size((site / "assets/cards/a.png").read_bytes()) == (1200, 630)
+    report = build(folder, site, verify=True)
+    assert report.cards_drawn == 1 and report.cards_kept == 1
+    assert png_size((site / "assets/cards/sub/b.png").read_bytes()) == (1200, 630)
+
+
 def test_a_no_change_rebuild_with_cards_does_not_import_pillow(tmp_path):
     folder, site = content(tmp_path), tmp_path / "s"
     build(folder, site)

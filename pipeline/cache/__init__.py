@@ -47,6 +47,7 @@ class BuildCache:
     template_fingerprint: str | None = None  # None: recompute every template digest
     verify: bool = False  # trust no file's signature: read every page file again
     _digests: dict[str, str | None] = field(default_factory=dict)  # template name -> digest
+    _listed: dict[str, frozenset[str]] = field(default_factory=dict)  # folder -> its files
 
     @classmethod
     def open(
@@ -125,7 +126,7 @@ class BuildCache:
             or old.out != page.out_path
             or (needs_html and old.html is None)
             or not old.output.present(root, old.out)
-            or (old.card is not None and not old.card.present(root))
+            or (old.card is not None and not self.card_present(old.card, root))
         ):
             return None
         return old
@@ -134,9 +135,24 @@ class BuildCache:
         """The card the previous build wrote for ``page``, if it is still in the site."""
         old = self.old.pages.get(page.source)
         card = None if old is None or old.out != page.out_path else old.card
-        if card is None or not card.present(root):
+        if card is None or not self.card_present(card, root):
             return None
         return card
+
+    def card_present(self, card: CardEntry, root: str | None) -> bool:
+        """Whether ``card`` is still in the site, by its folder's listing (read once a build).
+
+        A stat per card cost a no-change rebuild of 1000 pages 11 ms here, a listing per
+        folder about 1 ms. Its size is left unchecked: a card is written whole, by a sink
+        or not at all, and drawn again whenever its inputs change; ``--verify`` checks it.
+        """
+        if root is None or self.verify:
+            return card.present(root)
+        folder, name = os.path.split(card.path)
+        names = self._listed.get(folder)
+        if names is None:
+            names = self._listed[folder] = _files_in(os.path.join(root, folder))
+        return name in names
 
     def page_unchanged(self, page: Page, output: Output, root: str | None) -> bool:
         """True when the previous build wrote exactly these bytes for ``page``, still there."""
@@ -220,3 +236,12 @@ def _put_back(path: Path) -> bool:
     except FileNotFoundError:
         return False
     return True
+
+
+def _files_in(folder: str) -> frozenset[str]:
+    """The names of the regular files in ``folder`` (none if it cannot be listed)."""
+    try:
+        with os.scandir(folder) as entries:
+            return frozenset(e.name for e in entries if e.is_file(follow_symlinks=False))
+    except OSError:
+        return frozenset()
