@@ -13,10 +13,12 @@ import subprocess
 import sys
 import tarfile
 import threading
+import tomllib
 from io import BytesIO
 from pathlib import Path
 
 import pytest
+from asv.util import load_json
 
 from perftools import asv_setup, offline_dashboard
 from perftools.missing_results import commits_without_results
@@ -45,6 +47,20 @@ def scratch_config(tmp_path: Path, **changes: str) -> Path:
         tmp_path / "asv.conf.json", env=tmp_path / "env", results=tmp_path / "results",
         html=tmp_path / "html", **changes,
     )  # fmt: skip
+
+
+def test_asv_environments_get_every_runtime_dependency():
+    """asv installs each commit with --no-deps: a dependency neither in the matrix nor in
+    an install command leaves new commits' benchmarks failing to import (isal once did)."""
+    config = load_json(str(REPO / "asv.conf.json"), js_comments=True)
+    pinned = {name.lower() for name in config["matrix"]["req"]}
+    for command in config["install_command"]:
+        pinned |= {word.split("==")[0].lower() for word in command.split() if "==" in word}
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    needed = {
+        re.split(r"[<>=!~;\[ ]", dep, maxsplit=1)[0].lower() for dep in project["dependencies"]
+    }
+    assert needed <= pinned, f"not installed by asv: {sorted(needed - pinned)}"
 
 
 def run_asv(home: Path, *args: str, pythonpath: str = str(REPO)) -> subprocess.CompletedProcess:
