@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from pipeline.cards import (
     style_from,
 )
 from pipeline.cards.glyphs import face
+from pipeline.cards.job import style_digest
 from pipeline.cards.paint import Line, Painter
 from pipeline.cards.png import adler32_combine
 from pipeline.cards.text import ELLIPSIS, wrap
@@ -292,6 +294,42 @@ def test_a_style_path_that_is_not_a_readable_file_is_an_error(tmp_path):
     (tmp_path / "_templates" / "card.json").symlink_to(tmp_path / "missing.json")
     with pytest.raises(CardStyleError, match="cannot read the card style"):
         load_style(tmp_path)
+
+
+def test_a_style_file_that_leads_out_of_the_content_templates_is_refused(tmp_path):
+    outside = tmp_path / "outside.json"
+    outside.write_text(json.dumps({"title_lines": 2}))
+    content = tmp_path / "c"
+    (content / "_templates").mkdir(parents=True)
+    (content / "_templates" / "card.json").symlink_to(outside)
+    with pytest.raises(CardStyleError, match="a link to .*outside.json, outside"):
+        load_style(content)
+    before = style_digest(str(content))
+    outside.write_text(json.dumps({"title_lines": 3}))
+    assert style_digest(str(content)) == before  # it is not read, even for the digest
+    (content / "_templates" / "card.json").unlink()
+    (content / "_templates" / "mine.json").write_text(json.dumps({"title_lines": 2}))
+    (content / "_templates" / "card.json").symlink_to("mine.json")  # inside: fine
+    assert load_style(content).title_lines == 2
+
+
+def test_a_templates_folder_linked_out_of_the_content_is_refused(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "card.json").write_text(json.dumps({"title_lines": 2}))
+    content = tmp_path / "c"
+    content.mkdir()
+    (content / "_templates").symlink_to(elsewhere)
+    with pytest.raises(CardStyleError, match="_templates is a link to .*outside the content"):
+        load_style(content)
+
+
+def test_a_fifo_as_style_file_is_refused_without_waiting_for_a_writer(tmp_path):
+    (tmp_path / "_templates").mkdir()
+    os.mkfifo(tmp_path / "_templates" / "card.json")
+    with pytest.raises(CardStyleError, match="not a regular file"):
+        load_style(tmp_path)
+    assert style_digest(str(tmp_path)) != style_digest(None)  # returns, and differs
 
 
 def test_adler32_of_pieces_combines_to_that_of_the_whole():

@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING
 from pipeline import deadline
 from pipeline.cache.keys import installed_version
 from pipeline.cards import RENDERER_VERSION
-from pipeline.cards.style import SIZES, THEME_STYLE, USER_STYLE, CardStyleError, load_style
+from pipeline.cards.style import (
+    SIZES,
+    THEME_STYLE,
+    USER_STYLE,
+    CardStyleError,
+    load_style,
+    read_style,
+)
 from pipeline.errors import describe
 
 if TYPE_CHECKING:
@@ -31,7 +38,6 @@ if TYPE_CHECKING:
 
 OFF = "off"
 MODES = (OFF, *SIZES)  # the values of --cards
-_STYLE_BYTES = 64 << 10  # read for the digest; load_style refuses a larger file anyway
 _RENDERERS_KEPT = 2  # per process: one per (size, style); a build has one
 
 
@@ -151,15 +157,14 @@ def _reason(exc: Exception) -> str:
 def style_digest(content: str | None) -> str:
     """Digest of the style files' bytes, without parsing them (or importing Pillow)."""
     digest = hashlib.sha256()
-    paths = [THEME_STYLE] if content is None else [THEME_STYLE, Path(content) / USER_STYLE]
-    for path in paths:
+    paths = [(THEME_STYLE, None)]
+    if content is not None:
+        paths.append((Path(content) / USER_STYLE, content))
+    for path, within in paths:
         try:
-            with open(path, "rb") as f:
-                data = f.read(_STYLE_BYTES + 1)
-        except FileNotFoundError:
-            data = b"(none)"
-        except OSError as exc:  # load_style reports it, if a card is ever drawn
-            data = f"(unreadable: {exc.strerror})".encode()
+            data = read_style(path, within) if os.path.lexists(path) else b"(none)"
+        except CardStyleError as exc:  # load_style reports it, if a card is ever drawn
+            data = f"(unusable: {exc})".encode()
         digest.update(f"\0{path}\0{len(data)}\0".encode() + data)
     return digest.hexdigest()
 

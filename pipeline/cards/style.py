@@ -16,10 +16,12 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from pipeline import confine
 from pipeline.errors import PipelineError
+from pipeline.template_files import USER_TEMPLATES
 
 THEME_STYLE = Path(__file__).resolve().parents[1] / "theme" / "card.json"
-USER_STYLE = "_templates/card.json"  # in the content folder
+USER_STYLE = f"{USER_TEMPLATES}/card.json"  # in the content folder
 BASE_WIDTH, BASE_HEIGHT = 1200, 630
 # Card sizes by name; here, not beside the renderer, so that a build can know them without
 # importing Pillow (a no-change rebuild draws nothing).
@@ -75,11 +77,11 @@ assert set(_RULES) == {f.name for f in fields(CardStyle)}
 
 def load_style(content_dir: str | os.PathLike[str] | None = None) -> CardStyle:
     """The theme's style, with the keys of ``CONTENT/_templates/card.json`` if it exists."""
-    values = _read(THEME_STYLE)
+    values = _parse(THEME_STYLE, read_style(THEME_STYLE))
     if content_dir is not None:
         user = Path(content_dir) / USER_STYLE
         if os.path.lexists(user):  # a folder or a broken link there is an error, not ignored
-            values.update(_read(user))
+            values.update(_parse(user, read_style(user, content_dir)))
             return style_from(values, str(user))
     return style_from(values, str(THEME_STYLE))
 
@@ -98,14 +100,41 @@ def style_from(values: dict[str, Any], source: str = "card style") -> CardStyle:
     return style
 
 
-def _read(path: Path) -> dict[str, Any]:
+def read_style(path: Path, content_dir: str | os.PathLike[str] | None = None) -> bytes:
+    """The bytes of a style file (at most one more than a style may have). A content
+    folder's (``content_dir`` given) must really be in its ``_templates``, as its templates
+    must: content may come from a pull request, and a link there may lead anywhere."""
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block the build
-            raise CardStyleError(str(path), "not a regular file")
-        with open(path, "rb") as f:
-            data = f.read(_MAX_STYLE_BYTES + 1)
+        fd = os.open(path, confine.OPEN_FLAGS)  # non-blocking: a FIFO is refused, not waited on
+        try:
+            if content_dir is not None:
+                _confine(fd, path, content_dir)
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise CardStyleError(str(path), "not a regular file")
+        except BaseException:
+            os.close(fd)
+            raise
+        with open(fd, "rb") as f:
+            return f.read(_MAX_STYLE_BYTES + 1)
     except OSError as exc:
         raise CardStyleError(str(path), f"cannot read the card style: {exc.strerror}") from None
+
+
+def _confine(fd: int, path: Path, content_dir: str | os.PathLike[str]) -> None:
+    folder = os.path.realpath(Path(content_dir) / USER_TEMPLATES)
+    if not confine.inside(folder, confine.root_of(content_dir)):
+        why = f"{USER_TEMPLATES} is a link to {folder}, {confine.OUTSIDE}"
+        raise CardStyleError(str(path), why)
+    real = confine.real_path(fd, path)
+    if real is None:
+        raise CardStyleError(str(path), "changed while it was being opened")
+    if not confine.inside(real, folder):
+        raise CardStyleError(
+            str(path), f"a link to {real}, outside the content folder's {USER_TEMPLATES}"
+        )
+
+
+def _parse(path: Path, data: bytes) -> dict[str, Any]:
     if len(data) > _MAX_STYLE_BYTES:
         raise CardStyleError(str(path), f"larger than {_MAX_STYLE_BYTES} bytes: not a card style")
     try:
