@@ -11,8 +11,19 @@ import hashlib
 import os
 from pathlib import Path
 
+from pipeline import confine
+
 THEME = Path(__file__).parent / "theme"
 USER_TEMPLATES = "_templates"
+
+
+def user_folder(content_dir: str | os.PathLike[str]) -> tuple[str, str | None]:
+    """The real path of the content folder's ``_templates``, and why nothing in it may be
+    read (it is a link out of the content folder), or None."""
+    real = os.path.realpath(Path(content_dir) / USER_TEMPLATES)
+    if confine.inside(real, confine.root_of(content_dir)):
+        return real, None
+    return real, f"{USER_TEMPLATES} is a link to {real}, {confine.OUTSIDE}"
 
 
 def static(name: str) -> bytes:

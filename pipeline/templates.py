@@ -29,7 +29,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from pipeline import confine, deadline
 from pipeline.errors import describe as describe_failure
-from pipeline.template_files import THEME, USER_TEMPLATES
+from pipeline.template_files import THEME, USER_TEMPLATES, user_folder
 
 # Seconds one template may take to render one file; real ones take milliseconds.
 TEMPLATE_TIMEOUT = 60.0
@@ -51,7 +51,7 @@ def environment(content_dir: Path) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     user = content_dir / USER_TEMPLATES
     if user.is_dir() or user.is_symlink():
-        loaders.append(ContentTemplates(user, confine.root_of(content_dir)))
+        loaders.append(ContentTemplates(content_dir))
     loaders.append(jinja2.FileSystemLoader(THEME / "templates"))
     kind = _Sandboxed if len(loaders) > 1 else _Environment
     env = kind(
@@ -79,18 +79,15 @@ def describe(exc: Exception) -> str:
 
 
 class ContentTemplates(jinja2.BaseLoader):
-    """Templates from ``folder`` (``CONTENT/_templates``), only those really in it.
+    """Templates from ``CONTENT/_templates``, only those really in it.
 
-    The folder itself must really be inside the content folder (``root``, a real path).
-    A refused template fails the pages that use it; it never falls back to the theme's.
+    The folder itself must really be inside the content folder. A refused template fails
+    the pages that use it; it never falls back to the theme's.
     """
 
-    def __init__(self, folder: Path, root: str) -> None:
-        self.searchpath = os.fspath(folder)
-        self.real = os.path.realpath(folder)
-        self.refused: str | None = None
-        if not confine.inside(self.real, root):
-            self.refused = f"{USER_TEMPLATES} is a link to {self.real}, {confine.OUTSIDE}"
+    def __init__(self, content_dir: Path) -> None:
+        self.searchpath = os.fspath(content_dir / USER_TEMPLATES)
+        self.real, self.refused = user_folder(content_dir)
 
     def get_source(
         self, environment: jinja2.Environment, template: str

@@ -18,7 +18,7 @@ from typing import Any
 
 from pipeline import confine
 from pipeline.errors import PipelineError
-from pipeline.template_files import USER_TEMPLATES
+from pipeline.template_files import USER_TEMPLATES, user_folder
 
 THEME_STYLE = Path(__file__).resolve().parents[1] / "theme" / "card.json"
 USER_STYLE = f"{USER_TEMPLATES}/card.json"  # in the content folder
@@ -121,10 +121,9 @@ def read_style(path: Path, content_dir: str | os.PathLike[str] | None = None) ->
 
 
 def _confine(fd: int, path: Path, content_dir: str | os.PathLike[str]) -> None:
-    folder = os.path.realpath(Path(content_dir) / USER_TEMPLATES)
-    if not confine.inside(folder, confine.root_of(content_dir)):
-        why = f"{USER_TEMPLATES} is a link to {folder}, {confine.OUTSIDE}"
-        raise CardStyleError(str(path), why)
+    folder, refused = user_folder(content_dir)
+    if refused is not None:
+        raise CardStyleError(str(path), refused)
     real = confine.real_path(fd, path)
     if real is None:
         raise CardStyleError(str(path), "changed while it was being opened")
