@@ -8,6 +8,7 @@ the gate runs for real in a temporary clone, on one valgrind benchmark to keep i
 from __future__ import annotations
 
 import datetime
+import importlib
 import json
 import math
 import os
@@ -94,6 +95,20 @@ def test_kinds_follow_the_benchmark_type_and_wall_time_tracks_are_timings():
     assert steps.kind_of("a.B.time_build", "time") == "timing"
     # A share of wall time is a timing, whatever its prefix.
     assert steps.kind_of("a.StageShares.track_stage_share", "track") == "timing"
+
+
+def test_every_share_of_wall_time_in_the_suite_is_judged_as_a_timing():
+    shares = []
+    for path in sorted((REPO / "benchmarks").glob("bench_*.py")):
+        module = importlib.import_module(f"benchmarks.{path.stem}")
+        for cls in vars(module).values():
+            for name, method in vars(cls).items() if isinstance(cls, type) else ():
+                if name.startswith("track_") and getattr(method, "unit", None) == "%":
+                    shares.append(f"{path.stem}.{cls.__name__}.{name}")
+    assert "bench_cards.BuildCards.track_card_share" in shares
+    assert {name: steps.kind_of(name, "track") for name in shares} == dict.fromkeys(
+        shares, "timing"
+    )
 
 
 def test_graph_url_has_asvs_hash_format_for_params_and_commits():
