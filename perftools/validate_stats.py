@@ -5,8 +5,7 @@ r"""validate-stats: does the timing rule catch known slowdowns and stay quiet on
 
 In a temporary clone, throwaway commits on top of BASE:
 
-- ``markdown+10%``: every Markdown conversion first runs a pure-Python loop proportional
-  to the page's length, 10% of the conversion's cost;
+- ``markdown+10%``: every Markdown conversion then burns 10% of its own CPU time;
 - ``write x2``: every sink's ``write`` and ``close`` take twice as long (a busy loop as long
   as the call took: the build waits twice as long on the write stage);
 - ``no-op N``: a comment changed in pipeline/markup.py.
@@ -53,20 +52,28 @@ def _validate_burn(method, share):
 
     return slower
 """
-# 1.15 loop iterations a character: 10% of the median page's conversion (3.6 ms for 5,892
-# characters, at 52 ns an iteration, both measured alone on these hosts). Work, not a wait
-# on the clock: under load, a loop polling perf_counter was slowed 40%, not 10%.
+# 10% of each conversion's own CPU time, burnt by the converting thread after it: work
+# proportional to the page, whatever the host's speed. A fixed 1.15 loop iterations a
+# character (10% of a 3.6 ms page, measured once) added only 2.6-6.8% on hosts where the
+# page took 6.7-7.4 ms; a wait on the wall clock is no good either: under load, a loop
+# polling perf_counter was slowed 40%, not 10%. Thread CPU time does not run while the
+# thread waits for a core, so the burn keeps its 10% of the conversion at any load.
 MARKDOWN_SLOWER = """
+
+import time as _validate_time
 
 _validate_new_markdown = new_markdown
 
 
 def _validate_burn_page(convert):
     def slower(source):
-        x = 0
-        for i in range(len(source) * 115 // 100):
-            x ^= i
-        return convert(source)
+        started = _validate_time.thread_time()
+        html = convert(source)
+        used = _validate_time.thread_time() - started
+        until = _validate_time.thread_time() + 0.10 * used
+        while _validate_time.thread_time() < until:
+            pass
+        return html
 
     return slower
 

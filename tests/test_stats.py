@@ -249,3 +249,29 @@ def test_perf_check_fails_on_a_paired_timing_regression_but_not_on_the_machine(c
     out = capsys.readouterr().out
     assert "REGRESSED: bench_render.MarkdownRender.time_markdown_page" in out
     assert "the machine changed during the session" in out
+
+
+def test_markdown_slowdown_burns_a_tenth_of_each_conversions_cpu_time():
+    """validate-stats' markdown+10%, appended to markup.py, on a fake thread clock: a
+    conversion that used 2 s of CPU is followed by 0.2 s of burn, and returns its HTML."""
+    from perftools import validate_stats
+
+    clock = [0.0]
+
+    def thread_time() -> float:
+        clock[0] += 0.001  # each poll of the clock costs a little CPU
+        return clock[0]
+
+    class Markdown:
+        @staticmethod
+        def convert(source: str) -> str:
+            clock[0] += 2.0
+            return f"<p>{source}</p>"
+
+    namespace = {"new_markdown": Markdown}
+    exec(validate_stats.MARKDOWN_SLOWER, namespace)
+    namespace["_validate_time"] = type("FakeTime", (), {"thread_time": staticmethod(thread_time)})
+    md = namespace["new_markdown"]()
+    assert md.convert("x") == "<p>x</p>"
+    # 2.001 s measured for the conversion, then polls until 10% of it has been burnt.
+    assert clock[0] == pytest.approx(0.001 + 2.002 + 0.2001, abs=0.0015)
