@@ -51,7 +51,7 @@ def remove_leftovers(root: str, *, recursive: bool = True) -> Leftovers:
                     _remove_staging(entry.path, found)
                 elif recursive:
                     todo.append(entry.path)
-            elif TEMP_NAME.fullmatch(entry.name) and not entry.is_symlink():
+            elif _is_temp(entry.name) and not entry.is_symlink():
                 try:
                     os.unlink(entry.path)
                     found.removed += 1
@@ -60,6 +60,11 @@ def remove_leftovers(root: str, *, recursive: bool = True) -> Leftovers:
                 except OSError as exc:
                     found.kept.append(f"{entry.path}: cannot remove: {exc.strerror}")
     return found
+
+
+def _is_temp(name: str) -> bool:
+    # Temporary names are hidden: the prefix test spares most files the regex.
+    return name[0] == "." and TEMP_NAME.fullmatch(name) is not None
 
 
 def _remove_staging(path: str, found: Leftovers) -> None:

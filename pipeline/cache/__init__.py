@@ -148,7 +148,7 @@ class BuildCache:
         """
         if root is None or self.verify:
             return card.present(root)
-        folder, name = os.path.split(card.path)
+        folder, _, name = card.path.rpartition("/")  # a site path: '/'-separated
         names = self._listed.get(folder)
         if names is None:
             names = self._listed[folder] = _files_in(os.path.join(root, folder))
