@@ -24,8 +24,8 @@ from pipeline.report import Problem, StageClock
 if TYPE_CHECKING:
     from pipeline.write import SiteWriter
 
-# A reference: (source of the page that has it, its URL, the site path it points at).
-Reference = tuple[str, str, str]
+# A page's references into the site: (URL, the site path it points at), in order.
+Links = tuple[tuple[str, str], ...]
 
 # Attributes that point at another file, by tag.
 REFERENCE_ATTRS = {
@@ -84,7 +84,7 @@ def local_target(url: str, page_out_path: str) -> str | None:
 
 
 def copy_media(
-    references: Iterable[Reference],
+    pages: Iterable[tuple[str, Links]],
     written: set[str],
     content: Path,
     found: Sources,
@@ -93,12 +93,12 @@ def copy_media(
 ) -> None:
     """Copy every referenced content file once; report references that resolve to nothing.
 
-    ``written``: the site paths the build wrote (pages, site files): references to them
-    are fine as they are.
+    ``pages``: (source, links) of each built page. ``written``: the site paths the build
+    wrote (pages, site files): references to them are fine as they are.
     """
     report = writer.report
     with clock.stage("media"):  # one span: most references need only a look-up or a stat
-        copies, kept = _to_copy(references, written, content, found, writer)
+        copies, kept = _to_copy(pages, written, content, found, writer)
     root = confine.root_of(content)
     for target, referrers in copies.items():
         with clock.stage("media"):
@@ -111,7 +111,7 @@ def copy_media(
 
 
 def _to_copy(
-    references: Iterable[Reference],
+    pages: Iterable[tuple[str, Links]],
     written: set[str],
     content: Path,
     found: Sources,
@@ -122,21 +122,22 @@ def _to_copy(
     report, cache = writer.report, writer.cache
     copies: dict[str, list[tuple[str, str]]] = {}
     kept: set[str] = set()
-    for source, url, target in dict.fromkeys(references):  # each page's URL once
-        if target in written or target in kept:
-            continue
-        if target in copies:
-            copies[target].append((source, url))
-            continue
-        problem = _unresolved(url, target, found)
-        if problem is not None:
-            report.unresolved.append(Problem(source, problem))
-        elif cache.enabled and _unchanged(content / target, target, writer):
-            kept.add(target)
-            report.media_unchanged += 1
-            writer.kept()
-        else:
-            copies[target] = [(source, url)]
+    for source, links in pages:
+        for url, target in dict.fromkeys(links):  # each of the page's URLs once
+            if target in written or target in kept:
+                continue
+            if target in copies:
+                copies[target].append((source, url))
+                continue
+            problem = _unresolved(url, target, found)
+            if problem is not None:
+                report.unresolved.append(Problem(source, problem))
+            elif cache.enabled and _unchanged(content / target, target, writer):
+                kept.add(target)
+                report.media_unchanged += 1
+                writer.kept()
+            else:
+                copies[target] = [(source, url)]
     return copies, kept
 
 

@@ -10,6 +10,7 @@ A trace of spans is kept only when asked for.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -165,7 +166,7 @@ class PipelineRunner:
         build.pages(plan, renderer.render(tasks))
         written = build.site_files()
         written |= extras.site_files(build.writer, found, clock, cache)
-        media.copy_media(build.references, written, content, found, build.writer, clock)
+        media.copy_media(build.links, written, content, found, build.writer, clock)
         return cache
 
     def _report_refused(self, found: Sources, report: BuildReport) -> None:
@@ -208,7 +209,7 @@ class _Build:
     writer: SiteWriter = field(init=False)
     cards: social.BuildCards = field(init=False)
     built: list[Page] = field(default_factory=list)
-    references: list[media.Reference] = field(default_factory=list)
+    links: list[tuple[str, media.Links]] = field(default_factory=list)  # (source, its links)
     digests: dict[str, str] = field(default_factory=dict)  # source -> keys.page_digest
     _env: jinja2.Environment | None = None
 
@@ -253,7 +254,7 @@ class _Build:
                 links = self.render(page, key, self.receive(page, rendered))
             if links is not None:
                 self.built.append(page)
-                self.references.extend((page.source, url, target) for url, target in links)
+                self.links.append((page.source, links))
             if progress:
                 progress(done, len(plan))
         self.report.pages_built = len(self.built)
@@ -324,11 +325,19 @@ class _Build:
                 self.cache.record_page(page.source, entry)
         return links
 
-    def resolve(self, page: Page, urls: list[str]) -> tuple[tuple[str, str], ...]:
-        """The page's references that point into the site, with the site path of each."""
+    def resolve(self, page: Page, urls: list[str]) -> media.Links:
+        """The page's references that point into the site, with the site path of each.
+
+        Interned: pages share most of them (the same picture, the same sibling page), and
+        one copy of each instead of one per page cut the peak RSS of a 10,000-page build.
+        """
         with self.clock.stage("media"):
             targets = ((url, self.runner.stages.media(url, page.out_path)) for url in urls)
-            return tuple((url, target) for url, target in targets if target is not None)
+            return tuple(
+                (sys.intern(url), sys.intern(target))
+                for url, target in targets
+                if target is not None
+            )
 
     def site_files(self) -> set[str]:
         """Index, tag pages, feed, sitemap and assets; every site path the build wrote."""

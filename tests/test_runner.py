@@ -125,7 +125,10 @@ def test_media_is_copied_once_and_dangling_references_are_reported(tmp_path):
     c = tmp_path / "c"
     write(c, "docs/img/pic.png", b"\x89PNG fake")
     write(
-        c, "docs/a.md", "![p](img/pic.png) [missing](nowhere.pdf) [src](b.md) [up](../../x.png)\n"
+        c,
+        "docs/a.md",
+        "![p](img/pic.png) [missing](nowhere.pdf) [src](b.md) [up](../../x.png)\n\n"
+        "[again](nowhere.pdf)\n",  # one page's dangling URL is reported once
     )
     write(c, "docs/b.md", "![same](img/pic.png) [ext](https://example.com/x.png) [me](#top)\n")
     write(c, "unused.png", b"not referenced")
