@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from perftools import stats
 from perftools.common import ToolError
 
 WORKER = Path(__file__).resolve().with_name("abab_worker.py")
@@ -40,6 +41,12 @@ WORKER = Path(__file__).resolve().with_name("abab_worker.py")
 # side (at most MAX_ROUNDS): its samples are cheap, and under load their spread is wide.
 SIDE_TIME = 3.0
 MAX_ROUNDS = 400
+# Rounds a side, at least, for the families whose samples spread several-fold on a busy
+# host, however long a sample takes. Writing 1000 files took 0.16 s on a calm host, so
+# SIDE_TIME gave it 18 rounds, but 0.5-2.5 s with the disk busy, which left 6, the fewest
+# where the spread is widest: a doubled write stage then measured 1.8-2.6x at p
+# 0.026-0.065, and the rank test cannot reach p < 0.01 through such a spread with 6 a side.
+MIN_ROUNDS = {"sink": 16}
 # Samples shorter than this run pinned to one core, the same core for every side in a
 # round and the next core the next round. Unpinned, a short sample's time follows the core
 # the kernel left its process on: with a neighbour busy on core 1, the control loop took
@@ -176,7 +183,7 @@ def measure(
         if not decided and live:
             decided = True
             slowest = max(samples[w.side.commit][0] for w in live)
-            total = max(rounds, min(MAX_ROUNDS, int(SIDE_TIME / max(slowest, 1e-6))))
+            total = rounds_for(rounds, slowest, stats.family_of(name))
             pin = slowest < PIN_BELOW and len(cores) > 1
             if pin:  # whole cycles: each side as often in each place, on each core
                 cycle = len(live) * len(cores)
@@ -191,6 +198,13 @@ def measure(
         worker.stop()
     shutil.rmtree(tmp, ignore_errors=True)
     return samples
+
+
+def rounds_for(rounds: int, slowest: float, family: str) -> int:
+    """Rounds a side for a benchmark of ``family`` whose first round's slowest sample took
+    ``slowest`` seconds."""
+    budget = min(MAX_ROUNDS, int(SIDE_TIME / max(slowest, 1e-6)))
+    return max(rounds, budget, MIN_ROUNDS.get(family, 0))
 
 
 def run_abab(

@@ -222,6 +222,18 @@ def test_discovery_matches_parameterized_names_as_asv_does(tmp_path):
     assert found[0]["param_names"] == ["sink", "case"]
 
 
+def test_rounds_follow_the_time_budget_with_a_floor_for_the_sinks():
+    from perftools import abab
+
+    assert abab.rounds_for(6, 0.01, "render") == abab.SIDE_TIME / 0.01  # cheap: the budget
+    assert abab.rounds_for(6, 0.0001, "render") == abab.MAX_ROUNDS
+    assert abab.rounds_for(6, 2.5, "cli") == 6  # a whole build: the rounds asked for
+    # Writing files on a busy disk: the budget alone would give it 6 rounds.
+    sink = stats.family_of("bench_sink.SinkWrite.time_write_fresh")
+    assert abab.rounds_for(6, 1.5, sink) == abab.MIN_ROUNDS["sink"] > 6
+    assert abab.rounds_for(40, 1.5, sink) == 40
+
+
 @pytest.mark.slow
 def test_abab_session_of_two_sides_saves_samples_asv_can_read(tmp_path):
     sides = [paired.Side("a" * 40, "a", REPO), paired.Side("b" * 40, "b", REPO)]
