@@ -13,11 +13,7 @@ first build of such a site moves its manifest out and removes the folder.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
-
-from pipeline.cache.manifest import MANIFEST
-from pipeline.sink import temp_name
 
 CACHE_FOLDER = ".pipeline-cache"
 
@@ -41,6 +37,11 @@ def retire_old_cache(
     Its manifest moves to ``cache_dir`` unless one is already there, so the first build
     after the move is still incremental. The caller holds both folders' build locks.
     """
+    import shutil  # these only now: the CLI imports this module before it knows it builds
+
+    from pipeline.cache.manifest import MANIFEST
+    from pipeline.sink import temp_name
+
     old = Path(out) / CACHE_FOLDER
     if not old.is_dir() or old.is_symlink():
         return [], []

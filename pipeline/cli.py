@@ -1,6 +1,8 @@
 """Command line: ``python -m pipeline build CONTENT_DIR --out SITE_DIR``.
 
 The synthetic content the benchmarks use comes from ``python -m benchmarks.corpus``.
+The rest of the pipeline is imported only once the build stamp (pipeline/stamp.py)
+says there is work to do: most of a rebuild with nothing to do would be imports.
 """
 
 from __future__ import annotations
@@ -11,20 +13,14 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline.cache_location import (
-    CACHE_FOLDER,
-    default_cache_dir,
-    is_within,
-    retire_old_cache,
-)
-from pipeline.cards.job import MODES as CARD_MODES
+from pipeline import TYPE_CHECKING, stamp
+from pipeline.cache_location import CACHE_FOLDER, default_cache_dir, is_within
+from pipeline.defaults import CARD_MODES, DEFAULT_SINK, PAGE_TIMEOUT, SINKS, default_jobs
 from pipeline.errors import PipelineError
-from pipeline.leftovers import remove_leftovers
 from pipeline.lock import FolderLocks
-from pipeline.render import DEFAULT_PAGE_TIMEOUT
-from pipeline.report import BuildReport
-from pipeline.runner import PipelineRunner, default_jobs
-from pipeline.sink import DEFAULT_SINK, SINKS, make_root, open_sink
+
+if TYPE_CHECKING:
+    from pipeline.report import BuildReport
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 SHOWN = 10  # problems listed in the summary before "and N more"
@@ -84,14 +80,14 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--page-timeout",
         type=float,
-        default=DEFAULT_PAGE_TIMEOUT,
+        default=PAGE_TIMEOUT,
         metavar="SECONDS",
-        help=f"a page that takes longer to render fails alone (default: {DEFAULT_PAGE_TIMEOUT:g}; "
+        help=f"a page that takes longer to render fails alone (default: {PAGE_TIMEOUT:g}; "
         "0 for no limit)",
     )
     build.add_argument(
         "--sink",
-        choices=sorted(SINKS),
+        choices=SINKS,
         default=DEFAULT_SINK,
         help=f"how files are written (default: {DEFAULT_SINK}; direct is the naive baseline)",
     )
@@ -160,20 +156,27 @@ def _build(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         folders = _make_folders(args.out, cache_dir)
         with FolderLocks(folders, wait=args.wait):
-            _tidy(args.out, cache_dir)
-            report = _run(args, jobs, cache_dir)
+            report = _unchanged(args, jobs, cache_dir)
+            if report is None:
+                _tidy(args.out, cache_dir)
+                report = _run(args, jobs, cache_dir)
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     if args.report is not None:
-        report.write_json(args.report)
+        _write_report(report, args.report)
     _print_summary(report, args.out, None if args.verbose else SHOWN)
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
 def _make_folders(out: Path, cache_dir: Path | None) -> dict[str, str]:
     """Create the output and cache folders, to lock them; what each is, by path."""
-    make_root(os.fspath(out))
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as exc:
+        raise PipelineError(
+            os.fspath(out), f"cannot create output folder: {exc.strerror}"
+        ) from None
     folders = {os.fspath(out): "output folder"}
     if cache_dir is not None:
         try:
@@ -188,8 +191,26 @@ def _make_folders(out: Path, cache_dir: Path | None) -> dict[str, str]:
     return folders
 
 
+def _unchanged(args: argparse.Namespace, jobs: int, cache_dir: Path | None) -> stamp.Summary | None:
+    """The last build's summary when the build stamp says nothing changed since; None when
+    this build has work to do (or asks for what only a full build gives: a trace)."""
+    if cache_dir is None or args.clean or args.verify or args.trace is not None:
+        return None
+    start, start_cpu = time.perf_counter(), time.process_time()
+    signature = stamp.signature(os.fspath(args.content_dir), args.title, args.base_url,
+                                args.cards, args.sidecars, args.search)  # fmt: skip
+    summary = stamp.unchanged(os.fspath(cache_dir), os.fspath(args.out), signature, jobs)
+    if summary is not None:
+        summary.elapsed = time.perf_counter() - start
+        summary.cpu = time.process_time() - start_cpu
+    return summary
+
+
 def _tidy(out: Path, cache_dir: Path | None) -> None:
     """Under the build lock: nothing a killed build or an older version left is published."""
+    from pipeline.cache_location import retire_old_cache
+    from pipeline.leftovers import remove_leftovers
+
     notes, warnings = retire_old_cache(out, cache_dir)
     removed = remove_leftovers(os.fspath(out))
     if cache_dir is not None:
@@ -209,6 +230,9 @@ def _tidy(out: Path, cache_dir: Path | None) -> None:
 
 
 def _run(args: argparse.Namespace, jobs: int, cache_dir: Path | None) -> BuildReport:
+    from pipeline.runner import PipelineRunner
+    from pipeline.sink import open_sink
+
     runner = PipelineRunner(
         args.content_dir,
         open_sink(args.sink, args.out),
@@ -228,6 +252,14 @@ def _run(args: argparse.Namespace, jobs: int, cache_dir: Path | None) -> BuildRe
     return runner.run()
 
 
+def _write_report(report: BuildReport | stamp.Summary, path: Path) -> None:
+    if isinstance(report, stamp.Summary):
+        from pipeline.report import BuildReport
+
+        report = BuildReport.from_stamp(report)
+    report.write_json(path)
+
+
 class _Progress:
     """A one-line progress counter on a terminal, once a build has run for a moment."""
 
@@ -243,16 +275,17 @@ class _Progress:
         print(f"\rrendering pages: {done}/{total}", end=end, file=sys.stderr, flush=True)
 
 
-def _cards_line(report: BuildReport) -> str:
+def _cards_line(report: BuildReport | stamp.Summary) -> str:
     """The summary's line on social cards; none when the build had none to draw or keep."""
     if not (report.cards_drawn or report.cards_kept or report.cards_failed):
         return ""
+    cpu = report.stages["cards"].cpu if report.cards_drawn else 0.0
     line = f"\n  {report.cards_drawn} social cards drawn "
-    line += f"({report.stages['cards'].cpu:.2f} s CPU), {report.cards_kept} already up to date"
+    line += f"({cpu:.2f} s CPU), {report.cards_kept} already up to date"
     return line + (f", {report.cards_failed} failed" if report.cards_failed else "")
 
 
-def _print_summary(report: BuildReport, out: Path, shown: int | None) -> None:
+def _print_summary(report: BuildReport | stamp.Summary, out: Path, shown: int | None) -> None:
     rate = report.pages_built / report.elapsed if report.elapsed else 0.0
     print(
         f"built {report.pages_built} pages into {out} "

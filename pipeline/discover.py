@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pipeline import confine
 from pipeline.page import PAGE_SUFFIXES
+from pipeline.report import BuildReport, Problem
 
 
 @dataclass(slots=True)
@@ -99,3 +100,15 @@ def _scan(
         if name.endswith(PAGE_SUFFIXES) and not name.startswith("."):
             found.pages.append(path)
     return subfolders
+
+
+def report_refused(found: Sources, content: Path, report: BuildReport) -> None:
+    """What discovery would not read: nothing is left out without a word."""
+    for folder, error in found.unreadable.items():
+        report.pages_failed.append(Problem(folder, f"cannot read this folder: {error}"))
+    root = confine.root_of(content)
+    pages = set(found.pages)  # parse fails each of these with the same reason
+    for rel, target in found.outside.items():
+        if rel not in pages:
+            where = confine.refusal(root, target, folder=True) or confine.OUTSIDE
+            report.warnings.append(f"{rel} is a link to {target}, {where}: not read")

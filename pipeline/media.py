@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable, Iterable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,6 +63,21 @@ def references(page_html: str) -> list[str]:
     parser.feed(page_html)
     parser.close()
     return parser.urls
+
+
+def resolve(
+    urls: list[str], page_out_path: str, target_of: Callable[[str, str], str | None]
+) -> Links:
+    """The references among ``urls`` that ``target_of`` (a stage: ``local_target``) puts in
+    the site, each with its site path.
+
+    Interned: pages share most of them (the same picture, the same sibling page), and
+    one copy of each instead of one per page cut the peak RSS of a 10,000-page build.
+    """
+    targets = ((url, target_of(url, page_out_path)) for url in urls)
+    return tuple(
+        (sys.intern(url), sys.intern(target)) for url, target in targets if target is not None
+    )
 
 
 def local_target(url: str, page_out_path: str) -> str | None:

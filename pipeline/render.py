@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline import confine, deadline, lazy
 from pipeline.cards.job import CardInput, CardResult, CardSetup, draw
+from pipeline.defaults import PAGE_TIMEOUT as DEFAULT_PAGE_TIMEOUT
 from pipeline.errors import PipelineError, describe
 
 if TYPE_CHECKING:
@@ -27,9 +28,6 @@ workers = lazy.module("pipeline.workers")
 # One render task: (file path, where the body starts in its decoded text[, its card's inputs
 # when the build draws cards]).
 Task = tuple[str, int] | tuple[str, int, CardInput]
-# Seconds one page may take to render: far beyond any real page (the slowest page of
-# the synthetic corpus takes milliseconds), short enough that a hostile one is noticed.
-DEFAULT_PAGE_TIMEOUT = 60.0
 
 
 @dataclass(slots=True)

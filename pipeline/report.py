@@ -8,7 +8,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeline.stamp import Summary
 
 # The stages a build times, in pipeline order. Fixed names: benchmarks read them.
 STAGE_NAMES = (
@@ -68,6 +71,18 @@ class BuildReport:
     @property
     def ok(self) -> bool:
         return not self.pages_failed and self.fatal is None
+
+    @classmethod
+    def from_stamp(cls, summary: Summary) -> BuildReport:
+        """A rebuild that the build stamp found nothing to do for (pipeline/stamp.py)."""
+        report = cls(jobs=summary.jobs, elapsed=summary.elapsed)
+        for name in ("pages_built", "drafts", "media_files", "media_unchanged", "cache_hits",
+                     "files_unchanged", "cards_kept", "sources", "source_bytes"):  # fmt: skip
+            setattr(report, name, getattr(summary, name))
+        report.unresolved = [Problem(path, message) for path, message in summary.problems]
+        report.cpu = summary.cpu
+        report.stages["cache"] = StageTime(summary.elapsed, summary.cpu, 1)
+        return report
 
     def shares(self) -> dict[str, float]:
         """Each stage's share of the build's wall time."""

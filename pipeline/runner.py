@@ -10,18 +10,17 @@ A trace of spans is kept only when asked for.
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import confine, lazy, media, template_files
+from pipeline import lazy, media, stamp, template_files
 from pipeline.cache import BuildCache
 from pipeline.cache.entries import PageEntry
 from pipeline.cache.keys import page_digest, page_key, site_inputs, site_key
 from pipeline.cards import pages as social
-from pipeline.discover import Sources
+from pipeline.discover import report_refused
 from pipeline.errors import SinkWriteError
 from pipeline.extensions import EXTENSIONS
 from pipeline.page import Page, default_title
@@ -40,14 +39,6 @@ templates = lazy.module("pipeline.templates")
 Progress = Callable[[int, int], None]
 # Per page: its cache key (None without a cache) and, on a cache hit, its entry.
 PlanItem = tuple[Page, str | None, PageEntry | None]
-
-
-def default_jobs() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 class PipelineRunner:
@@ -108,6 +99,15 @@ class PipelineRunner:
 
     def run(self) -> BuildReport:
         start, start_cpu = time.perf_counter(), time.process_time()
+        signature = self._signature()
+        if signature is not None:  # then the cache and site folders are known
+            folders = os.fspath(self.cache_dir), self.out_dir  # type: ignore[arg-type]
+            summary = stamp.unchanged(*folders, signature, self.jobs)  # type: ignore[arg-type]
+            if summary is not None:
+                self.sink.close()
+                summary.elapsed = time.perf_counter() - start
+                summary.cpu = time.process_time() - start_cpu
+                return BuildReport.from_stamp(summary)
         report = BuildReport(jobs=self.jobs)
         clock = StageClock(report, trace=self.trace is not None)
         renderer: RenderStage | None = None
@@ -135,6 +135,7 @@ class PipelineRunner:
             if cache is not None and cache.enabled and report.fatal is None:
                 with clock.stage("cache"):
                     cache.save(report.warnings)
+                    self._stamp(signature, report)
             report.elapsed = time.perf_counter() - start
             report.cpu = time.process_time() - start_cpu
             if self.trace is not None:
@@ -142,11 +143,30 @@ class PipelineRunner:
                 clock.write_trace(self.trace)
         return report
 
+    def _signature(self) -> bytes | None:
+        """What the build stamp (pipeline/stamp.py) says of this build's inputs; None when
+        the stamp may not stand for this build (it must read, or no cache or site folder)."""
+        if (None in (self.cache_dir, self.out_dir) or self.clean or self.verify
+                or self.stages is not DEFAULT_STAGES or self.trace is not None):  # fmt: skip
+            return None
+        site = self.site
+        return stamp.signature(os.fspath(self.content_dir), site.title, site.base_url,
+                               self.cards or "off", self.sidecars, site.search)  # fmt: skip
+
+    def _stamp(self, signature: bytes | None, report: BuildReport) -> None:
+        """Stamp a build that left nothing to say again: no page failed, no warning."""
+        if signature is None or not report.ok or report.warnings:
+            return
+        try:
+            stamp.write(os.fspath(self.cache_dir), self.out_dir, signature, report)  # type: ignore[arg-type]
+        except OSError as exc:
+            report.warnings.append(f"build stamp {self.cache_dir} not saved: {exc.strerror}")
+
     def _build(self, report: BuildReport, clock: StageClock, renderer: RenderStage) -> BuildCache:
         stages, content = self.stages, self.content_dir
         with clock.stage("discover"):
             found = stages.discover(content)
-            self._report_refused(found, report)
+            report_refused(found, content, report)
         with clock.stage("cache"):
             extras = PageExtras(self.sidecars, self.site.search)
             parts = stages.key() + extras.key()
@@ -168,17 +188,6 @@ class PipelineRunner:
         written |= extras.site_files(build.writer, found, clock, cache)
         media.copy_media(build.links, written, content, found, build.writer, clock)
         return cache
-
-    def _report_refused(self, found: Sources, report: BuildReport) -> None:
-        """What discovery would not read: nothing is left out without a word."""
-        for folder, error in found.unreadable.items():
-            report.pages_failed.append(Problem(folder, f"cannot read this folder: {error}"))
-        root = confine.root_of(self.content_dir)
-        pages = set(found.pages)  # parse fails each of these with the same reason
-        for rel, target in found.outside.items():
-            if rel not in pages:
-                where = confine.refusal(root, target, folder=True) or confine.OUTSIDE
-                report.warnings.append(f"{rel} is a link to {target}, {where}: not read")
 
     def _close_sink(self, report: BuildReport, clock: StageClock) -> None:
         # A sink that writes in the background may report a write error only now.
@@ -326,18 +335,9 @@ class _Build:
         return links
 
     def resolve(self, page: Page, urls: list[str]) -> media.Links:
-        """The page's references that point into the site, with the site path of each.
-
-        Interned: pages share most of them (the same picture, the same sibling page), and
-        one copy of each instead of one per page cut the peak RSS of a 10,000-page build.
-        """
+        """The page's references that point into the site, with the site path of each."""
         with self.clock.stage("media"):
-            targets = ((url, self.runner.stages.media(url, page.out_path)) for url in urls)
-            return tuple(
-                (sys.intern(url), sys.intern(target))
-                for url, target in targets
-                if target is not None
-            )
+            return media.resolve(urls, page.out_path, self.runner.stages.media)
 
     def site_files(self) -> set[str]:
         """Index, tag pages, feed, sitemap and assets; every site path the build wrote."""

@@ -164,8 +164,6 @@ SINKS: dict[str, Callable[[str | os.PathLike[str]], OutputSink]] = {
     "direct": DirectSink,
     "batch": _batch_sink,
 }
-# The fastest correct sink (docs/profiling-report.md, "Sink", has the measurements).
-DEFAULT_SINK = "batch"
 
 
 def open_sink(name: str, root: str | os.PathLike[str]) -> OutputSink:

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pipeline.stamp import STAMP
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -17,6 +19,12 @@ def write(root: Path, relpath: str, data: str | bytes) -> Path:
         data = data.encode()
     path.write_bytes(data)
     return path
+
+
+def unstamp(cache: Path) -> None:
+    """Remove the build stamp (pipeline/stamp.py) from the cache folder ``cache``: the next
+    build goes through the build cache's own checks, which a stamped rebuild never reaches."""
+    (cache / STAMP).unlink(missing_ok=True)
 
 
 def tree(root: Path) -> dict[str, bytes]:

@@ -9,10 +9,11 @@ import tracemalloc
 
 import pytest
 
-from pipeline import batch_sink
+from pipeline import batch_sink, defaults
 from pipeline.batch_sink import BatchSink
+from pipeline.defaults import DEFAULT_SINK
 from pipeline.errors import SinkWriteError, UnsafePathError
-from pipeline.sink import DEFAULT_SINK, SINKS, DirectSink, open_sink
+from pipeline.sink import SINKS, DirectSink, open_sink
 
 MODES = {"staging": True, "rename": False}
 
@@ -265,6 +266,7 @@ def test_a_live_sinks_staging_folder_is_left_alone(tmp_path):
 
 def test_registry_opens_every_sink_and_defaults_to_a_known_one(tmp_path):
     assert DEFAULT_SINK in SINKS and "direct" in SINKS
+    assert sorted(SINKS) == sorted(defaults.SINKS)  # what --sink offers
     for name in SINKS:
         with open_sink(name, tmp_path / name) as sink:
             sink.write("x/y.html", b"ok")

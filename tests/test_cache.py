@@ -10,7 +10,7 @@ from pipeline.cache.manifest import MANIFEST, checksum
 from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
 from pipeline.stages import DEFAULT_STAGES
-from tests.helpers import tree, write
+from tests.helpers import tree, unstamp, write
 
 SPECIAL = '{% extends "base.html" %}{% block main %}SPECIAL {{ page.html | safe }}{% endblock %}\n'
 
@@ -32,10 +32,13 @@ def build(content, out, cache, **kwargs):
     return PipelineRunner(content, DirectSink(out), cache_dir=cache, **kwargs).run()
 
 
-def test_no_change_rebuild_renders_and_writes_nothing(site, tmp_path):
+@pytest.mark.parametrize("stamped", [True, False], ids=["stamp", "manifest"])
+def test_no_change_rebuild_renders_and_writes_nothing(site, tmp_path, stamped):
     out, cache = tmp_path / "s", tmp_path / "cache"
     cold = build(site, out, cache)
     before = tree(out)
+    if not stamped:
+        unstamp(cache)
     warm = build(site, out, cache, jobs=2)
     assert cold.ok and warm.ok and warm.warnings == []
     assert warm.pages_rendered == 0 and warm.cache_hits == warm.pages_built == cold.pages_built
@@ -138,6 +141,7 @@ def test_foreign_cache_from_another_version_is_ignored(site, tmp_path, monkeypat
     out, cache = tmp_path / "s", tmp_path / "cache"
     cold = build(site, out, cache)
     monkeypatch.setattr(keys, "__version__", "99.0")
+    unstamp(cache)  # another version's files would not match the stamp either
     report = build(site, out, cache)
     assert report.pages_rendered == cold.pages_built
     assert [w for w in report.warnings if "foreign" in w]

@@ -18,7 +18,7 @@ from pipeline.render import Rendered
 from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
 from pipeline.stages import DEFAULT_STAGES
-from tests.helpers import REPO, write
+from tests.helpers import REPO, unstamp, write
 
 BASE = "https://example.org/docs/"
 PAGES = {
@@ -90,10 +90,13 @@ def test_each_page_gets_a_valid_png_of_the_announced_size_and_og_tags_that_point
     assert meta_tags(site / "sub/b.html")["og:title"] == "Beta from its heading"
 
 
-def test_a_no_change_rebuild_draws_no_card_and_writes_nothing(tmp_path):
+@pytest.mark.parametrize("stamped", [True, False], ids=["stamp", "manifest"])
+def test_a_no_change_rebuild_draws_no_card_and_writes_nothing(tmp_path, stamped):
     folder, site = content(tmp_path), tmp_path / "s"
     build(folder, site)
     before = cards_in(site)
+    if not stamped:
+        unstamp(tmp_path / "cache")
     report = build(folder, site)
     assert report.cards_drawn == 0 and report.cards_kept == 2 and report.files_written == 0
     assert report.cache_hits == 2 and cards_in(site) == before
@@ -113,9 +116,12 @@ def test_a_card_gone_from_the_site_is_drawn_again_and_verify_checks_each_size(tm
     assert png_size((site / "assets/cards/sub/b.png").read_bytes()) == (1200, 630)
 
 
-def test_a_no_change_rebuild_with_cards_does_not_import_pillow(tmp_path):
+@pytest.mark.parametrize("stamped", [True, False], ids=["stamp", "manifest"])
+def test_a_no_change_rebuild_with_cards_does_not_import_pillow(tmp_path, stamped):
     folder, site = content(tmp_path), tmp_path / "s"
     build(folder, site)
+    if not stamped:
+        unstamp(tmp_path / "cache")
     script = (
         "import sys\n"
         "from pipeline.runner import PipelineRunner\n"

@@ -142,7 +142,7 @@ def _kill_trial(corpus: Corpus, tmp_path: Path, sink: str, over_old: bool, seed:
     assert done.returncode == 0, done.stderr
     _assert_clean(site, corpus)
     cache = tmp_path / "w" / ".pipeline-cache" / "site"
-    assert sorted(os.listdir(cache)) == ["manifest.json"]
+    assert sorted(os.listdir(cache)) == ["manifest.json", "stamp"]
 
 
 FAST_TRIALS = range(1)
@@ -280,7 +280,7 @@ def test_a_build_killed_between_write_and_rename_leaves_nothing_after_the_next(
     done = build(content, site, "--sink", sink, *SITE)
     assert done.returncode == 0, done.stderr
     _assert_clean(site, corpus)
-    assert sorted(os.listdir(cache)) == ["manifest.json"]
+    assert sorted(os.listdir(cache)) == ["manifest.json", "stamp"]
 
 
 # Full and read-only disks. The build cache stays on the test's own disk unless the cache

@@ -13,7 +13,7 @@ from pipeline.cache.manifest import MANIFEST, checksum
 from pipeline.report import BuildReport
 from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
-from tests.helpers import REPO, tree, write
+from tests.helpers import REPO, tree, unstamp, write
 
 PAGE = "---\ntitle: {title}\ndate: 2024-05-01\ntags: [a, b]\n{extra}---\n# Heading\n\ntext\n"
 # Every kind of value YAML's safe loader gives, beyond the keys the pipeline knows.
@@ -102,10 +102,13 @@ def test_recalled_pages_equal_parsed_pages_for_every_yaml_value(content, tmp_pat
     assert meta["pairs"] == [("a", 1)] and meta["set"] == {"x"} and meta["nested"]["k"] == "v"
 
 
-def test_a_no_change_rebuild_leaves_the_manifest_as_it_was(content, tmp_path):
+@pytest.mark.parametrize("stamped", [True, False], ids=["stamp", "manifest"])
+def test_a_no_change_rebuild_leaves_the_manifest_as_it_was(content, tmp_path, stamped):
     build(content, tmp_path)
     manifest = tmp_path / "cache" / MANIFEST
     before = manifest.stat()
+    if not stamped:
+        unstamp(tmp_path / "cache")
     build(content, tmp_path)
     after = manifest.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
@@ -128,11 +131,16 @@ def test_a_damaged_source_entry_rebuilds_everything_with_a_warning(content, tmp_
 
 
 @pytest.mark.slow
-def test_a_no_change_rebuild_imports_no_renderer_template_engine_or_yaml(content, tmp_path):
+@pytest.mark.parametrize("stamped", [True, False], ids=["stamp", "manifest"])
+def test_a_no_change_rebuild_imports_no_renderer_template_engine_or_yaml(
+    content, tmp_path, stamped
+):
     (content / "bad.md").unlink()  # a page that fails is parsed again each time
     site = tmp_path / "site"
     cli = [sys.executable, "-m", "pipeline", "build", str(content), "--out", str(site)]
     subprocess.run(cli, check=False, capture_output=True, cwd=REPO, timeout=120)
+    if not stamped:
+        unstamp(tmp_path / ".pipeline-cache" / "site")
     probe = (
         "import sys, runpy\n"
         f"sys.argv = {['pipeline', *cli[3:]]!r}\n"

@@ -12,7 +12,7 @@ from pipeline.cache.manifest import CacheError, Manifest, checksum, load, save
 from pipeline.pagetext import Section, reading_minutes, sections
 from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
-from tests.helpers import tree, write
+from tests.helpers import tree, unstamp, write
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[1] / "pipeline/schemas/sidecar-1.json").read_text()
@@ -135,6 +135,7 @@ def test_a_no_change_rebuild_serializes_and_rewrites_nothing(content, tmp_path):
     out, cache = tmp_path / "s", tmp_path / "cache"
     cold = build(content, out, cache, sidecars=True, search=True)
     before = tree(out)
+    unstamp(cache)  # the build cache's own no-change path (tests/test_stamp.py: the stamp's)
     warm = build(content, out, cache, sidecars=True, search=True)
     assert warm.ok and warm.pages_rendered == 0 and warm.files_written == 0
     assert warm.files_unchanged == cold.files_written

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline import stamp
 from pipeline.cache import keys, manifest
 from pipeline.cache.entries import (
     CardEntry,
@@ -71,6 +72,7 @@ class BuildCache:
                 warnings.append(f"build cache {path} ignored, everything is rebuilt: {exc}")
         try:
             _set_aside(path, cache.old)  # written or put back when the build completes
+            stamp.discard(os.fspath(cache.folder))  # this build may write: no stamp holds now
         except OSError as exc:
             warnings.append(f"build cache {cache.folder} cannot be used: {exc.strerror}")
             cache.folder, cache.old = None, Manifest()

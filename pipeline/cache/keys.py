@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib
-import importlib.machinery
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline import __version__
 from pipeline.cache.manifest import FORMAT
 from pipeline.page import Page
+from pipeline.versions import installed_version
 
 if TYPE_CHECKING:
     import jinja2
@@ -40,26 +38,6 @@ def site_key(title: str, base_url: str, stages: str = "", extensions: tuple[str,
         f"stages={stages}",
     )
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
-
-
-def installed_version(name: str, dist: str | None = None) -> str:
-    """The installed version of module ``name`` (of distribution ``dist``, when its name
-    differs: ``PIL`` is ``pillow``), from its dist-info when that is unambiguous.
-
-    Importing Markdown, Jinja2 or Pillow costs more than a whole no-change rebuild of 1000
-    pages, which needs only their versions; their ``__version__`` is the fallback. The
-    path finder is asked, not ``sys.modules``: a module there may be one that
-    ``pipeline.lazy`` has not loaded yet, and looking at it would load it.
-    """
-    dist = dist or name
-    spec = importlib.machinery.PathFinder.find_spec(name)
-    if spec is not None and spec.origin is not None:
-        site = Path(spec.origin).parent.parent
-        found = [path for d in dict.fromkeys((dist, dist.capitalize()))
-                 for path in site.glob(f"{d}-*.dist-info")]  # fmt: skip
-        if len(found) == 1:
-            return found[0].name[len(dist) + 1 : -len(".dist-info")]
-    return str(importlib.import_module(name).__version__)
 
 
 def page_key(

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline import deadline
-from pipeline.cache.keys import installed_version
 from pipeline.cards import RENDERER_VERSION
 from pipeline.cards.style import (
     SIZES,
@@ -31,13 +30,15 @@ from pipeline.cards.style import (
     load_style,
     read_style,
 )
+from pipeline.defaults import CARD_MODES
 from pipeline.errors import describe
+from pipeline.versions import installed_version
 
 if TYPE_CHECKING:
     from pipeline.cards.render import CardRenderer
 
-OFF = "off"
-MODES = (OFF, *SIZES)  # the values of --cards
+MODES = CARD_MODES  # the values of --cards: off, then the keys of SIZES
+OFF = MODES[0]
 _RENDERERS_KEPT = 2  # per process: one per (size, style); a build has one
 
 
@@ -170,6 +171,6 @@ def style_digest(content: str | None) -> str:
 
 
 def pillow_version() -> str:
-    """Pillow's version, without importing it (``keys.installed_version``). Its wheels
+    """Pillow's version, without importing it (``versions.installed_version``). Its wheels
     bundle FreeType, so this stands for the font rasteriser."""
     return installed_version("PIL", "pillow")
