@@ -197,9 +197,9 @@ def _unchanged(args: argparse.Namespace, jobs: int, cache_dir: Path | None) -> s
     if cache_dir is None or args.clean or args.verify or args.trace is not None:
         return None
     start, start_cpu = time.perf_counter(), time.process_time()
-    signature = stamp.signature(os.fspath(args.content_dir), args.title, args.base_url,
-                                args.cards, args.sidecars, args.search)  # fmt: skip
-    summary = stamp.unchanged(os.fspath(cache_dir), os.fspath(args.out), signature, jobs)
+    settings = stamp.settings(os.fspath(args.content_dir), os.fspath(args.out), args.title,
+                              args.base_url, args.cards, args.sidecars, args.search)  # fmt: skip
+    summary = stamp.unchanged(os.fspath(cache_dir), settings, jobs)
     if summary is not None:
         summary.elapsed = time.perf_counter() - start
         summary.cpu = time.process_time() - start_cpu

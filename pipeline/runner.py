@@ -99,15 +99,15 @@ class PipelineRunner:
 
     def run(self) -> BuildReport:
         start, start_cpu = time.perf_counter(), time.process_time()
-        signature = self._signature()
-        if signature is not None:  # then the cache and site folders are known
-            folders = os.fspath(self.cache_dir), self.out_dir  # type: ignore[arg-type]
-            summary = stamp.unchanged(*folders, signature, self.jobs)  # type: ignore[arg-type]
+        settings = self._stamp_settings()  # None: no stamp may stand for this build
+        if settings is not None:
+            summary = stamp.unchanged(os.fspath(self.cache_dir), settings, self.jobs)  # type: ignore[arg-type]
             if summary is not None:
                 self.sink.close()
                 summary.elapsed = time.perf_counter() - start
                 summary.cpu = time.process_time() - start_cpu
                 return BuildReport.from_stamp(summary)
+        inputs = None if settings is None else stamp.inputs(os.fspath(self.content_dir))
         report = BuildReport(jobs=self.jobs)
         clock = StageClock(report, trace=self.trace is not None)
         renderer: RenderStage | None = None
@@ -135,7 +135,7 @@ class PipelineRunner:
             if cache is not None and cache.enabled and report.fatal is None:
                 with clock.stage("cache"):
                     cache.save(report.warnings)
-                    self._stamp(signature, report)
+                    self._stamp(settings, inputs, report)
             report.elapsed = time.perf_counter() - start
             report.cpu = time.process_time() - start_cpu
             if self.trace is not None:
@@ -143,24 +143,25 @@ class PipelineRunner:
                 clock.write_trace(self.trace)
         return report
 
-    def _signature(self) -> bytes | None:
-        """What the build stamp (pipeline/stamp.py) says of this build's inputs; None when
-        the stamp may not stand for this build (it must read, or no cache or site folder)."""
+    def _stamp_settings(self) -> list[str] | None:
+        """``stamp.settings`` of this build; None when no stamp may stand for it (it must
+        read everything, or has no cache or site folder, or other stages)."""
         if (None in (self.cache_dir, self.out_dir) or self.clean or self.verify
                 or self.stages is not DEFAULT_STAGES or self.trace is not None):  # fmt: skip
             return None
-        site = self.site
-        return stamp.signature(os.fspath(self.content_dir), site.title, site.base_url,
-                               self.cards or "off", self.sidecars, site.search)  # fmt: skip
+        site, out = self.site, self.out_dir
+        return stamp.settings(os.fspath(self.content_dir), out, site.title, site.base_url,  # type: ignore[arg-type]
+                              self.cards or "off", self.sidecars, site.search)  # fmt: skip
 
-    def _stamp(self, signature: bytes | None, report: BuildReport) -> None:
+    def _stamp(self, settings: list[str] | None, inputs: bytes | None, report: BuildReport) -> None:
         """Stamp a build that left nothing to say again: no page failed, no warning."""
-        if signature is None or not report.ok or report.warnings:
+        if settings is None or inputs is None or not report.ok or report.warnings:
             return
+        folder = os.fspath(self.cache_dir)  # type: ignore[arg-type]
         try:
-            stamp.write(os.fspath(self.cache_dir), self.out_dir, signature, report)  # type: ignore[arg-type]
+            stamp.write(folder, self.out_dir, settings, inputs, report)  # type: ignore[arg-type]
         except OSError as exc:
-            report.warnings.append(f"build stamp {self.cache_dir} not saved: {exc.strerror}")
+            report.warnings.append(f"build stamp {folder} not saved: {exc.strerror}")
 
     def _build(self, report: BuildReport, clock: StageClock, renderer: RenderStage) -> BuildCache:
         stages, content = self.stages, self.content_dir

@@ -1,20 +1,24 @@
 """The build stamp: a rebuild with nothing to do stops after a look at the folders.
 
 A build that ends with no page failed and no warning leaves a stamp in its cache folder
-(``write``). It holds the signature of everything the build read, as the build found it
-when it started (every file and folder of the content folder and of the installed
-``pipeline`` package: type, size, modification and change times, inode; the library
-versions and settings that the site key holds), the site folder as the build left it
-(each folder's modification time, each file's size; social cards only by their folder,
-as the build cache checks them), and the counts its summary gave. A later build whose
-inputs and site match the stamp has nothing to do (``unchanged``). The CLI asks before
-it imports the rest of the pipeline, so that such a rebuild costs little more than
-starting Python; every build that may write removes the stamp first (``discard``), so
-a build killed half way leaves none.
+(``write``). It holds the settings its output depends on (``settings``: the site key's
+parts, the library versions, the content and site folders), what it read as it found
+it when it started (``inputs``: every file and folder of the content folder and of the
+installed ``pipeline`` package, with type, size, modification and change times and
+inode), what it left (each site folder's modification time, each site file's size,
+the cache folder's files) and the counts its summary gave.
+
+A later build with the same settings has nothing to do if every path the stamp names
+still looks as it did (``unchanged``). That takes one ``stat`` per path and no listing:
+a folder whose modification time did not change holds the same names, so a file added
+or removed shows on its folder. Social cards are checked by their folders alone, as the
+build cache checks them (by name). The CLI asks before it imports the rest of the
+pipeline, so such a rebuild costs little more than starting Python. Every build that
+may write removes the stamp first (``discard``), so a build killed half way leaves none.
 
 No stamp is written or trusted for a content folder with a symbolic link in it (its
-target may change while the link does not), nor with ``--verify`` or ``--clean``.
-Only os, stat and json here: the CLI imports this module before anything else.
+target may change while the link does not), nor with ``--verify``, ``--clean`` or
+``--trace``. Only os, stat and json here: the CLI imports this module first.
 """
 
 from __future__ import annotations
@@ -22,136 +26,152 @@ from __future__ import annotations
 import gc
 import json
 import os
-import stat
-from collections.abc import Sequence
 
 from pipeline import __version__
 from pipeline.extensions import EXTENSIONS
 from pipeline.versions import installed_version
 
 STAMP = "stamp"
-_HEADER = b"pipeline build stamp 1\n"
+_HEADER = b"pipeline build stamp 2\n"
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
-_CARDS = "assets/cards"  # site folder of the social cards: checked by its folders alone
-
-
-def signature(
-    content: str, title: str | None, base_url: str, cards: str, sidecars: bool, search: bool
-) -> bytes | None:
-    """The signature of a build's inputs; None when no stamp may stand for them (a link in
-    the content folder) or they cannot be looked at (the full build then says why)."""
-    try:
-        return inputs(content, settings(content, title, base_url, cards, sidecars, search))
-    except OSError:
-        return None
+_CARDS = "assets/cards"  # the site folder of the social cards: checked by its folders
 
 
 def settings(
-    content: str, title: str | None, base_url: str, cards: str, sidecars: bool, search: bool
-) -> list[str]:
-    """What else a build's output depends on: the site key's parts (title and base URL as
-    the runner completes them) and the library versions, without importing the libraries."""
-    parts = [
-        f"pipeline={__version__}",
-        f"markdown={installed_version('markdown')}",
-        f"jinja2={installed_version('jinja2')}",
-        "extensions=" + ",".join(EXTENSIONS),
-        f"title={title or os.path.basename(os.path.realpath(content)) or 'Site'}",
-        f"base_url={base_url if base_url.endswith('/') else base_url + '/'}",
-        f"cards={cards}",
-        f"sidecars={sidecars}",
-        f"search={search}",
-    ]
-    if cards != "off":
-        parts.append(f"pillow={installed_version('PIL', 'pillow')}")
+    content: str, out: str, title: str | None, base_url: str, cards: str, sidecars: bool,
+    search: bool,
+) -> list[str] | None:  # fmt: skip
+    """What a build's output depends on besides its files: the site key's parts (title and
+    base URL as the runner completes them), the library versions (without importing the
+    libraries) and the folders; None if they cannot be found out (the build then says why)."""
+    try:
+        parts = [
+            f"pipeline={__version__}",
+            f"markdown={installed_version('markdown')}",
+            f"jinja2={installed_version('jinja2')}",
+            "extensions=" + ",".join(EXTENSIONS),
+            f"content={os.path.realpath(content)}",
+            f"site={os.path.realpath(out)}",
+            f"title={title or os.path.basename(os.path.realpath(content)) or 'Site'}",
+            f"base_url={base_url if base_url.endswith('/') else base_url + '/'}",
+            f"cards={cards}",
+            f"sidecars={sidecars}",
+            f"search={search}",
+        ]
+        if cards != "off":
+            parts.append(f"pillow={installed_version('PIL', 'pillow')}")
+    except OSError:
+        return None
     return parts
 
 
-def inputs(content: str, settings: Sequence[str]) -> bytes | None:
-    """The content folder, the package and ``settings``; None if the content holds a link."""
-    lines = ["\0".join(settings)]
-    for label, root in (("content", content), ("package", _PACKAGE)):
-        lines.append(label)
-        if not _walk(root, lines, _input_line):
-            return None
-    return "\n".join(lines).encode("utf-8", "surrogateescape")
+# How each kind of path is looked at: whether a link is followed (roots may be links).
+_FOLLOW = {
+    "r": True,  # an input root: the content folder, the package
+    "i": False,  # an input: every field that changes when a file is written or replaced
+    "o": True,  # the site folder
+    "d": False,  # a site folder: its modification time says its names are the same
+    "f": False,  # a site file: its size, what the build cache checks
+}
 
 
-def site(out: str, cache_dir: str) -> bytes:
-    """The signature of what a build leaves: what it checks of its outputs and more, and
-    the cache folder's files (a manifest or search fragments changed since are the
-    build's to read, or to find damaged)."""
-    lines: list[str] = []
-    _walk(out, lines, _site_line)
-    lines.append("cache")
+def _seen(kind: str, st: os.stat_result) -> str:
+    """What is kept of ``st`` for a path of ``kind`` (one f-string each: a rebuild with
+    nothing to do makes thousands)."""
+    if kind in "ri":
+        return f"{st.st_mode}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+    if kind == "f":
+        return f"{st.st_mode}:{st.st_size}"
+    return f"{st.st_mode}:{st.st_mtime_ns}"
+
+
+def inputs(content: str) -> bytes | None:
+    """What a build reads, as it is now; None if the content folder holds a link or
+    cannot be read (the build then says why, and leaves no stamp)."""
+    entries: list[str] = []
     try:
-        with os.scandir(cache_dir) as scan:
-            entries = sorted(scan, key=lambda e: e.name)
-    except OSError as exc:
-        entries, lines[-1] = [], f"cache\0unreadable\0{exc.errno}"
-    for entry in entries:
-        if entry.name != STAMP and not entry.name.startswith("."):  # not this, nor temporary
-            st = entry.stat(follow_symlinks=False)
-            lines.append(f"{entry.name}\0{st.st_mode}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}")
-    return "\n".join(lines).encode("utf-8", "surrogateescape")
-
-
-def _input_line(rel: str, st: os.stat_result) -> str | None:
-    if stat.S_ISLNK(st.st_mode):
+        for root in (content, _PACKAGE):
+            if not _record(root, entries, ("r", "i", "i"), None):
+                return None
+    except OSError:
         return None
-    return f"{rel}\0{st.st_mode}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}"
+    return _join(entries)
 
 
-def _site_line(rel: str, st: os.stat_result) -> str:
-    if stat.S_ISDIR(st.st_mode):  # its modification time: a file added, removed, renamed
-        return f"{rel}/\0{st.st_mtime_ns}"
-    if rel.startswith(_CARDS):  # kept by name, and its folder says the names are there
-        return ""
-    return f"{rel}\0{st.st_mode}\0{st.st_size}"
+def site(out: str) -> bytes:
+    """What a build left in the site folder ``out``, as it is now."""
+    entries: list[str] = []
+    _record(out, entries, ("o", "d", "f"), _CARDS)
+    return _join(entries)
 
 
-def _walk(root: str, lines: list[str], line_of) -> bool:  # type: ignore[no-untyped-def]
-    """Append ``line_of(relpath, lstat)`` for ``root`` and everything under it, in name
-    order, hidden folders and ``__pycache__`` left out; False if a line is None.
+def _join(entries: list[str]) -> bytes:
+    return "\0".join(entries).encode("utf-8", "surrogateescape")
 
-    The garbage collector is off meanwhile: thousands of entries, no cycle among them,
-    and its passes were a tenth of a whole no-change rebuild's instructions.
-    """
+
+def _record(
+    root: str, entries: list[str], kinds: tuple[str, str, str], by_folder: str | None
+) -> bool:
+    """Append (kind, absolute path, what is seen) for ``root``, then each folder and file
+    under it (``kinds``), hidden folders and ``__pycache__`` left out; False at an input
+    that is a link (its target could change unseen). In ``by_folder`` (relative to
+    ``root``) and under it, folders only. The garbage collector is off meanwhile:
+    thousands of entries, no cycle among them, and its passes cost a tenth of a
+    no-change rebuild's instructions."""
+    top, folder_kind, file_kind = kinds
+    root = os.path.abspath(root)
+    names_only = None if by_folder is None else os.path.join(root, by_folder)
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _walk_all(root, lines, line_of)
+        todo = [(root, top)]
+        while todo:
+            folder, kind = todo.pop()
+            entries += (kind, folder, _seen(kind, os.stat(folder)))
+            with os.scandir(folder) as scan:
+                listed = list(scan)
+            files = names_only is None or not (folder + "/").startswith(names_only + "/")
+            for entry in listed:
+                if entry.is_dir(follow_symlinks=False):
+                    if not entry.name.startswith(".") and entry.name != "__pycache__":
+                        todo.append((entry.path, folder_kind))
+                elif file_kind == "i" and entry.is_symlink():
+                    return False
+                elif files:
+                    seen = _seen(file_kind, entry.stat(follow_symlinks=False))
+                    entries += (file_kind, entry.path, seen)
     finally:
         if enabled:
             gc.enable()
-
-
-def _walk_all(root: str, lines: list[str], line_of) -> bool:  # type: ignore[no-untyped-def]
-    todo = [(root, "")]
-    while todo:
-        folder, rel = todo.pop()
-        try:
-            line = line_of(rel, os.stat(folder))  # a root may be a link; the rest are not
-            with os.scandir(folder) as scan:
-                entries = sorted(scan, key=lambda e: e.name)
-        except OSError as exc:
-            lines.append(f"{rel}\0unreadable\0{exc.errno}")
-            continue
-        if line is None:
-            return False
-        lines.append(line)
-        for entry in entries:
-            path = f"{rel}/{entry.name}" if rel else entry.name
-            if entry.is_dir(follow_symlinks=False):
-                if not entry.name.startswith(".") and entry.name != "__pycache__":
-                    todo.append((entry.path, path))
-                continue
-            line = line_of(path, entry.stat(follow_symlinks=False))
-            if line is None:
-                return False
-            if line:
-                lines.append(line)
     return True
+
+
+def _holds(data: bytes) -> bool:
+    """Whether every path in ``data`` (from ``inputs`` or ``site``) looks as it did."""
+    fields = data.decode("utf-8", "surrogateescape").split("\0")
+    if len(fields) % 3:
+        return False
+    each = iter(fields)
+    for kind, path, seen in zip(each, each, each, strict=True):
+        try:
+            st = os.stat(path) if _FOLLOW[kind] else os.lstat(path)
+        except (KeyError, OSError):
+            return False
+        if _seen(kind, st) != seen:
+            return False
+    return True
+
+
+def _cache_files(cache_dir: str) -> list[list[object]]:
+    """The cache folder's files (the manifest, search fragments), but the stamp: a file
+    changed, added or left there since is the build cache's to read or remove."""
+    with os.scandir(cache_dir) as scan:
+        listed = sorted(scan, key=lambda e: e.name)
+    return [
+        [e.name, _seen("i", e.stat(follow_symlinks=False))]
+        for e in listed
+        if e.name != STAMP and not e.name.startswith(".")
+    ]
 
 
 class Summary:
@@ -188,10 +208,10 @@ class Summary:
         return [f"{path}: {message}" for path, message in self.problems]
 
 
-def write(cache_dir: str, out: str, signature: bytes, report) -> None:  # type: ignore[no-untyped-def]
-    """Stamp a build that is over: ``signature`` of its inputs (taken when it started),
-    the site in ``out`` as it is now, and ``report``'s counts. Only for a build with no
-    page failed and no warning: every such build must say so again."""
+def write(cache_dir: str, out: str, settings: list[str], inputs: bytes, report) -> None:  # type: ignore[no-untyped-def]
+    """Stamp a build that is over: its ``settings``, its ``inputs`` (taken when it
+    started), the site in ``out`` and the cache folder as they are now, and ``report``'s
+    counts. Only for a build with no page failed and no warning: those must be said again."""
     counts = {
         "pages": report.pages_built,
         "drafts": report.drafts,
@@ -201,37 +221,38 @@ def write(cache_dir: str, out: str, signature: bytes, report) -> None:  # type: 
         "sources": report.sources,
         "source_bytes": report.source_bytes,
     }
-    problems = [[p.path, p.message] for p in report.unresolved]
-    head = json.dumps({"counts": counts, "unresolved": problems})
-    body = b"%s\n%d\n%s%s" % (head.encode(), len(signature), signature, site(out, cache_dir))
+    head = {
+        "settings": settings,
+        "cache": _cache_files(cache_dir),
+        "counts": counts,
+        "unresolved": [[p.path, p.message] for p in report.unresolved],
+    }
+    body = b"%s\n%d\n%s%s" % (json.dumps(head).encode(), len(inputs), inputs, site(out))
     tmp = os.path.join(cache_dir, f".{STAMP}.{os.getpid()}.tmp")
     with open(tmp, "wb") as f:
         f.write(_HEADER + body)
     os.replace(tmp, os.path.join(cache_dir, STAMP))
 
 
-def unchanged(cache_dir: str, out: str, signature: bytes | None, jobs: int) -> Summary | None:
-    """The stamped build's summary if ``signature`` (of this build's inputs) and the site
-    in ``out`` are what it left; None when this build has work to do."""
-    if signature is None:
+def unchanged(cache_dir: str, settings: list[str] | None, jobs: int) -> Summary | None:
+    """The stamped build's summary if it had these ``settings`` and every path it names
+    looks as it did; None when this build has work to do."""
+    if settings is None:
         return None
     try:
         with open(os.path.join(cache_dir, STAMP), "rb") as f:
             data = f.read()
-    except OSError:
-        return None
-    if not data.startswith(_HEADER):
-        return None
-    head, _, rest = data[len(_HEADER) :].partition(b"\n")
-    size, _, rest = rest.partition(b"\n")
-    if not size.isdigit() or rest[: int(size)] != signature:
-        return None
-    try:
-        if rest[int(size) :] != site(out, cache_dir):
+        if not data.startswith(_HEADER):
             return None
+        head, _, rest = data[len(_HEADER) :].partition(b"\n")
+        size, _, rest = rest.partition(b"\n")
         stored = json.loads(head)
+        if stored["settings"] != settings or stored["cache"] != _cache_files(cache_dir):
+            return None
+        if not (size.isdigit() and _holds(rest[: int(size)]) and _holds(rest[int(size) :])):
+            return None
         return Summary(stored["counts"], stored["unresolved"], jobs)
-    except OSError:  # a file gone while it was looked at: something changed
+    except OSError:  # no stamp, or a folder gone: something changed
         return None
     except (ValueError, KeyError, TypeError):  # not a stamp this version wrote
         return None
