@@ -129,6 +129,20 @@ REBUILD_PAGES = 300
 CHANGED_PAGE = "docs/guide"  # the first page found under it is the one edited
 
 
+def built_with_cache(name: str) -> dict[str, str]:
+    """A corpus of REBUILD_PAGES in folder ``name``, built once with its build cache: the
+    content, site and cache folders ({} where the commit's runner has no cache; not None:
+    asv would then call setup without this argument)."""
+    content = common.make_corpus(os.path.abspath(name), REBUILD_PAGES)
+    site, cache = os.path.abspath("site"), os.path.abspath("cache")
+    try:
+        common.staged_runner()
+    except NotImplementedError:
+        return {}
+    common.build(content, site, cache_dir=cache)
+    return {"content": content, "site": site, "cache": cache}
+
+
 class Rebuild:
     """An incremental rebuild of a 300-page site with its build cache, after a full build."""
 
@@ -145,15 +159,10 @@ class Rebuild:
     warmup_time = 0
 
     def setup_cache(self):
-        content = common.make_corpus(os.path.abspath("content-rebuild"), REBUILD_PAGES)
-        site, cache = os.path.abspath("site"), os.path.abspath("cache")
-        try:
-            common.staged_runner()
-        except NotImplementedError:
-            return {}  # not None: asv would then call setup without this argument
-        common.build(content, site, cache_dir=cache)
-        page = sorted(Path(content, CHANGED_PAGE).glob("*.md"))[0]
-        return {"content": content, "site": site, "cache": cache, "page": str(page)}
+        data = built_with_cache("content-rebuild")
+        if data:
+            data["page"] = str(sorted(Path(data["content"], CHANGED_PAGE).glob("*.md"))[0])
+        return data
 
     def setup(self, data, change):
         common.staged_runner()
@@ -188,14 +197,7 @@ class RebuildUnstamped:
     warmup_time = 0
 
     def setup_cache(self):
-        content = common.make_corpus(os.path.abspath("content-unstamped"), REBUILD_PAGES)
-        site, cache = os.path.abspath("site"), os.path.abspath("cache")
-        try:
-            common.staged_runner()
-        except NotImplementedError:
-            return {}  # not None: asv would then call setup without this argument
-        common.build(content, site, cache_dir=cache)
-        return {"content": content, "site": site, "cache": cache}
+        return built_with_cache("content-unstamped")
 
     def setup(self, data):
         common.staged_runner()
