@@ -249,7 +249,7 @@ def _run(args: argparse.Namespace, jobs: int, cache_dir: Path | None) -> BuildRe
         search=args.search,
         cards=args.cards,
     )
-    return runner.run()
+    return runner.run(stamp_checked=True)  # _unchanged asked it, where it may be asked
 
 
 def _write_report(report: BuildReport | stamp.Summary, path: Path) -> None:

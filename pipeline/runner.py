@@ -97,10 +97,12 @@ class PipelineRunner:
         self.cards = social.mode_of(cards)  # ValueError for an unknown value
         self.card_setup: social.CardSetup | None = None  # this run's, made when it starts
 
-    def run(self) -> BuildReport:
+    def run(self, *, stamp_checked: bool = False) -> BuildReport:
+        """Build. ``stamp_checked``: the caller asked the build stamp already, and it did not
+        hold (the CLI asks before it imports this module): it is not asked twice."""
         start, start_cpu = time.perf_counter(), time.process_time()
         settings = self._stamp_settings()  # None: no stamp may stand for this build
-        if settings is not None:
+        if settings is not None and not stamp_checked:
             summary = stamp.unchanged(os.fspath(self.cache_dir), settings, self.jobs)  # type: ignore[arg-type]
             if summary is not None:
                 self.sink.close()

@@ -156,6 +156,17 @@ def test_the_cli_says_the_same_with_the_stamp_and_writes_its_report(content, tmp
     assert report["cache_hits"] == 2 and report["cards_kept"] == 2 and report["ok"]
 
 
+def test_the_cli_asks_the_stamp_once_when_it_does_not_hold(content, tmp_path, monkeypatch):
+    argv = ["build", str(content), "--out", str(tmp_path / "site")]
+    assert main(argv) == 0
+    write(content, "sub/two.md", "# Two\n\nEdited.\n")
+    asked = []
+    unchanged = stamp.unchanged
+    monkeypatch.setattr(stamp, "unchanged", lambda *a: asked.append(a) or unchanged(*a))
+    assert main(argv) == 0
+    assert len(asked) == 1  # by the CLI; the runner it starts does not ask again
+
+
 @pytest.mark.slow
 def test_a_stamped_cli_rebuild_imports_neither_the_runner_nor_msgspec(content, tmp_path):
     cli = ["pipeline", "build", str(content), "--out", str(tmp_path / "site")]

@@ -37,8 +37,7 @@ from pipeline.versions import installed_version
 if TYPE_CHECKING:
     from pipeline.cards.render import CardRenderer
 
-MODES = CARD_MODES  # the values of --cards: off, then the keys of SIZES
-OFF = MODES[0]
+OFF = CARD_MODES[0]  # CARD_MODES: the values of --cards, off then the keys of SIZES
 _RENDERERS_KEPT = 2  # per process: one per (size, style); a build has one
 
 
@@ -47,7 +46,7 @@ def mode_of(cards: str | None) -> str | None:
     if cards is None or cards == OFF:
         return None
     if cards not in SIZES:
-        raise ValueError(f"cards must be one of {', '.join(MODES)}, not {cards!r}")
+        raise ValueError(f"cards must be one of {', '.join(CARD_MODES)}, not {cards!r}")
     return cards
 
 
