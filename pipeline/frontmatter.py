@@ -44,21 +44,38 @@ def split(text: str, path: str) -> tuple[FrontMatter, str]:
 
     A page that does not start with ``---`` has no front matter and all of it is body.
     """
+    block, body_start = fence(text, path)
+    return parse(block, path), text[body_start:]
+
+
+def fence(text: str, path: str) -> tuple[str | None, int]:
+    """The page's front matter block, unparsed (None: it has none), and where its body
+    starts."""
     opening = _FENCE.match(text)
     if not opening:
-        return FrontMatter(), text
+        return None, 0
     closing = _CLOSE.search(text, opening.end())
     if not closing:
         raise PipelineError(path, "front matter opened with '---' is never closed", line=1)
-    block = text[opening.end() : closing.start()]
     body_start = closing.end()
     if text.startswith("\r\n", body_start):
         body_start += 2
     elif text.startswith("\n", body_start):
         body_start += 1
+    return text[opening.end() : closing.start()], body_start
+
+
+def parse(block: str | None, path: str) -> FrontMatter:
+    """The front matter of a block ``fence`` found, checked."""
+    if block is None:
+        return FrontMatter()
     meta = _parse(block, path)
-    meta.digest = hashlib.sha256(block.encode()).hexdigest()
-    return meta, text[body_start:]
+    meta.digest = digest(block)
+    return meta
+
+
+def digest(block: str) -> str:
+    return hashlib.sha256(block.encode()).hexdigest()
 
 
 def _parse(block: str, path: str) -> FrontMatter:

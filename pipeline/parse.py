@@ -2,6 +2,8 @@
 
 With a ``Memo`` (the build cache), a page file whose signature (size, modification and
 change time) is what it was last time is not read at all: its front matter is recalled.
+One whose front matter text is what it was (its body was edited) is read, but its front
+matter is not parsed again: parsing it would load PyYAML, a fifth of a one-page edit.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class Memo(Protocol):
 
     def remember_source(self, source: str, entry: SourceEntry) -> None: ...
 
+    def recall_front_matter(self, source: str, digest: str) -> Page | None: ...
+
 
 def parse(
     content: Path, sources: list[str], report: BuildReport, memo: Memo | None = None
@@ -46,7 +50,7 @@ def parse(
         found = signature(os.path.join(content, source)) if memo is not None else None
         entry = memo.recall_source(source, found) if memo is not None and found else None
         if entry is None:
-            entry = _read(content, source, root, report, found)
+            entry = _read(content, source, root, report, found, memo)
             if memo is not None and entry is not None and found is not None:
                 memo.remember_source(source, entry)
         if entry is None:
@@ -65,9 +69,15 @@ def parse(
 
 
 def _read(
-    content: Path, source: str, root: str, report: BuildReport, found: Signature | None
+    content: Path,
+    source: str,
+    root: str,
+    report: BuildReport,
+    found: Signature | None,
+    memo: Memo | None = None,
 ) -> SourceEntry | None:
-    """The page file read and its front matter parsed; None when it fails (reported).
+    """The page file read and its front matter parsed, or recalled from ``memo`` if it is
+    the same text; None when it fails (reported).
 
     ``found``: its signature, taken before reading (a file that changes while it is read
     is read again next time).
@@ -75,7 +85,13 @@ def _read(
     try:
         data = read_bytes(content / source, source, root)
         text = decode(data, source)
-        meta, body = frontmatter.split(text, source)
+        block, body_start = frontmatter.fence(text, source)
+        if block is not None and memo is not None:
+            page = memo.recall_front_matter(source, frontmatter.digest(block))
+            if page is not None:
+                page.body_start, page.digest = body_start, hashlib.sha256(data).hexdigest()
+                return SourceEntry(found, len(data), page, page.title, page.summary)
+        meta = frontmatter.parse(block, source)
     except PipelineError as exc:
         report.pages_failed.append(Problem(source, reason(exc)))
         return None
@@ -94,7 +110,7 @@ def _read(
         summary=meta.summary or "",
         meta=meta.extra,
         meta_digest=meta.digest,
-        body_start=len(text) - len(body),
+        body_start=body_start,
         digest=hashlib.sha256(data).hexdigest(),
     )
     return SourceEntry(found, len(data), page, page.title, page.summary)

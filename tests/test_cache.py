@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from pipeline import template_files, workers
+from pipeline import frontmatter, template_files, workers
 from pipeline.cache import keys
 from pipeline.cache.manifest import MANIFEST, checksum
 from pipeline.runner import PipelineRunner
@@ -83,6 +83,30 @@ def test_one_page_changed_rebuilds_that_page_alone(site, tmp_path):
     assert report.pages_rendered == 1 and report.cache_hits == cold.pages_built - 1
     assert report.files_written == 1
     assert "more text" in (out / "special/one.html").read_text()
+
+
+def test_a_body_edit_reuses_the_front_matter_without_parsing_it(site, tmp_path, monkeypatch):
+    out, cache = tmp_path / "s", tmp_path / "cache"
+    build(site, out, cache)
+    pages = [p for p in sorted(site.rglob("*.md")) if "\ntags:" in p.read_text()][:2]
+    pages.append(site / "special/one.md")
+    for page in pages:
+        page.write_text(page.read_text() + "\nan edit of the body\n")
+    parsed = []
+    real = frontmatter._parse
+    monkeypatch.setattr(frontmatter, "_parse", lambda *a: parsed.append(a) or real(*a))
+    report = build(site, out, cache)
+    assert report.ok and report.pages_rendered == len(pages) and parsed == []
+    clean = tmp_path / "clean"
+    build(site, clean, None)
+    assert tree(out) == tree(clean)
+    # Its front matter edited, a page's is parsed again.
+    pages[0].write_text(pages[0].read_text().replace('title: "', 'title: "Retitled ', 1))
+    parsed.clear()
+    report = build(site, out, cache)
+    assert report.ok and len(parsed) == 1
+    build(site, clean, None)
+    assert tree(out) == tree(clean) and b"Retitled" in b"".join(tree(out).values())
 
 
 def test_clean_ignores_the_cache(site, tmp_path):

@@ -182,14 +182,14 @@ def test_any_exception_while_parsing_fails_that_page_alone(tmp_path, monkeypatch
     c = tmp_path / "c"
     names = many_pages(c, 5)
     write(c, "p02.md", "---\ntitle: deep\n---\nx\n")
-    real = frontmatter.split
+    real = frontmatter.parse
 
-    def split(text, path):
-        if "deep" in text:
+    def parse(block, path):
+        if block is not None and "deep" in block:
             raise RecursionError("maximum recursion depth exceeded")
-        return real(text, path)
+        return real(block, path)
 
-    monkeypatch.setattr(frontmatter, "split", split)
+    monkeypatch.setattr(frontmatter, "parse", parse)
     report = build(c, tmp_path / "s", 1)
     assert [(p.path, p.message) for p in report.pages_failed] == [
         ("p02.md", f"front matter {DEEP}")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline import stamp
-from pipeline.cache import keys, manifest
+from pipeline.cache import keys, manifest, sources
 from pipeline.cache.entries import (
     CardEntry,
     MediaEntry,
@@ -112,6 +112,16 @@ class BuildCache:
             return None
         self.new.sources[source] = old
         return old
+
+    def recall_front_matter(self, source: str, digest: str) -> Page | None:
+        """A fresh Page of the page file as parsed last time, if its front matter was this
+        same text (``digest``, frontmatter.digest()): the build fills in its body's fields."""
+        old = self.old.sources.get(source)
+        if old is None or old.stored is None or old.page is None:
+            return None
+        if old.page.meta_digest != digest:
+            return None
+        return sources.from_stored(source, old.stored).page
 
     def remember_source(self, source: str, entry: SourceEntry) -> None:
         if _utf8(source):  # a name that is not (a file name not in UTF-8) is read every time
