@@ -29,6 +29,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from pipeline import confine, deadline
 from pipeline.errors import describe as describe_failure
+from pipeline.sink import remove_quietly, temp_name
 from pipeline.template_files import THEME, USER_TEMPLATES, user_folder
 
 # Seconds one template may take to render one file; real ones take milliseconds.
@@ -64,6 +65,42 @@ def environment(content_dir: Path) -> jinja2.Environment:
     env.filters["tag_slug"] = tag_slug
     env.filters["url"] = lambda path: quote(path, safe="/#")
     return env
+
+
+def keep_compiled(env: jinja2.Environment, folder: Path) -> jinja2.Environment:
+    """``env`` with its templates' compiled code kept in ``folder`` (the build cache's)
+    for the next build: compiling the theme's templates again cost a one-page edit about
+    35 ms of its 0.5 s (loaded from there: 2 ms). Jinja checks each template's source
+    against the code's checksum; the code of each kind of environment is kept apart, as
+    the sandboxed one compiles some operators differently."""
+    if env.bytecode_cache is None:
+        pattern = f"templates-{type(env).__name__}-%s.cache"
+        env.bytecode_cache = _Compiled(os.fspath(folder), pattern)
+    return env
+
+
+class _Compiled(jinja2.FileSystemBytecodeCache):
+    """Compiled templates in the build cache folder, which may be unwritable: then each
+    build compiles them again, and the build goes on. Each is written as the build cache's
+    other files are (a hidden temporary name, then a rename), so what a killed build
+    leaves is removed with the rest of its leftovers (pipeline/leftovers.py)."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:
+            pass  # nothing loaded: the template is compiled
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        path = self._get_cache_filename(bucket)
+        tmp = os.path.join(self.directory, temp_name(os.path.basename(path)))
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            with open(tmp, "wb") as f:
+                bucket.write_bytecode(f)
+            os.replace(tmp, path)
+        except OSError:
+            remove_quietly(tmp)
 
 
 def describe(exc: Exception) -> str:

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from pipeline import frontmatter, template_files, workers
+from pipeline import frontmatter, template_files, templates, workers
 from pipeline.cache import keys
 from pipeline.cache.manifest import MANIFEST, checksum
 from pipeline.runner import PipelineRunner
@@ -107,6 +107,39 @@ def test_a_body_edit_reuses_the_front_matter_without_parsing_it(site, tmp_path, 
     assert report.ok and len(parsed) == 1
     build(site, clean, None)
     assert tree(out) == tree(clean) and b"Retitled" in b"".join(tree(out).values())
+
+
+def test_templates_compiled_once_are_loaded_from_the_cache(site, tmp_path, monkeypatch):
+    out, cache = tmp_path / "s", tmp_path / "cache"
+    build(site, out, cache)
+    compiled = []
+    real = templates._Failures.compile
+    monkeypatch.setattr(
+        templates._Failures, "compile", lambda *a, **k: compiled.append(a[2]) or real(*a, **k)
+    )
+    page = site / "special/one.md"
+    page.write_text(page.read_text() + "\nmore text\n")
+    report = build(site, out, cache)
+    assert report.ok and report.pages_rendered == 1 and compiled == []
+    write(site, "_templates/special.html", SPECIAL.replace("SPECIAL", "CHANGED"))
+    report = build(site, out, cache)
+    assert report.ok and compiled == ["special.html"]
+    assert "CHANGED" in (out / "special/one.html").read_text()
+
+
+def test_a_cache_folder_that_cannot_hold_templates_costs_only_their_compiling(site, tmp_path):
+    out, cache = tmp_path / "s", tmp_path / "cache"
+    build(site, tmp_path / "first", tmp_path / "first-cache")
+    names = [p.name for p in (tmp_path / "first-cache").glob("templates-*")]
+    assert names, "no compiled template was kept: this test tests nothing"
+    for name in names:  # a folder where each compiled template would go
+        (cache / name).mkdir(parents=True)
+    report = build(site, out, cache)
+    assert report.ok and report.warnings == []
+    assert sorted(p.name for p in cache.iterdir() if p.is_file()) == ["manifest.json", "stamp"]
+    clean = tmp_path / "clean"
+    build(site, clean, None)
+    assert tree(out) == tree(clean)
 
 
 def test_clean_ignores_the_cache(site, tmp_path):
