@@ -296,9 +296,9 @@ class RebuildCli:
     repeat = (7, 7, 20.0)
     warmup_time = 0
 
-    def setup_cache(self):
-        content = common.make_corpus(os.path.abspath("content-rebuild-cli"), 1000)
-        site = os.path.abspath("site-rebuild-cli")
+    def setup_cache(self, name="rebuild-cli"):
+        content = common.make_corpus(os.path.abspath(f"content-{name}"), 1000)
+        site = os.path.abspath(f"site-{name}")
         try:
             common.require("pipeline.cache_location", "default_cache_dir")
         except NotImplementedError:
@@ -325,6 +325,41 @@ class RebuildCli:
     def teardown(self, data, change):
         if data:  # asv tears down after a skipped setup too
             Path(data["page"]).write_bytes(self.versions[0])
+
+
+class RebuildCliInstructions:
+    """CPU instructions of RebuildCli's rebuilds, the whole process under valgrind (its
+    start-up and imports are most of the work): a measure of them that ignores the load
+    of the machine, so a step on its graph is a change in what the commit does."""
+
+    params = [["none", "one_page"]]
+    param_names = ["change"]
+    version = 1
+    timeout = 900
+
+    def setup_cache(self):
+        return RebuildCli.setup_cache(self, "rebuild-cli-instructions")
+
+    def setup(self, data, change):
+        common.require("pipeline.cache_location", "default_cache_dir")
+        self.data = data
+        self.original = Path(data["page"]).read_bytes()
+
+    def track_rebuild_instructions(self, data, change):
+        """Counts a rebuild after one untimed build of the original page (so that each
+        count starts from the same state), with the page's body edited first or not."""
+        Path(data["page"]).write_bytes(self.original)
+        cli_build(data["content"], data["site"])
+        if change == "one_page":
+            Path(data["page"]).write_bytes(self.original + b"\nOne more line.\n")
+        command = ["-m", "pipeline", "build", data["content"], "--out", data["site"]]
+        return common.count_process_instructions(*command, *common.cli_pins())
+
+    track_rebuild_instructions.unit = "instructions"
+
+    def teardown(self, data, change):
+        if data:
+            Path(data["page"]).write_bytes(self.original)
 
 
 class BuildCliShares:

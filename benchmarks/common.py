@@ -141,37 +141,45 @@ _ALLOCATORS = re.compile(r"(?:PyObject|PyMem)_(?:Malloc|Calloc|Realloc)")
 
 def count_instructions(workload: str, *args: str) -> int:
     """CPU instructions one run of ``workload`` takes, counted by valgrind (not timed)."""
-    return _callgrind(workload, *args)["instructions"]
+    return _callgrind(_workload(workload, *args), "--zero-before=getppid")["instructions"]
 
 
 def count_allocations(workload: str, *args: str) -> int:
     """Calls to CPython's allocator during one run of ``workload``, counted by valgrind."""
-    return _callgrind(workload, *args)["allocations"]
+    return _callgrind(_workload(workload, *args), "--zero-before=getppid")["allocations"]
 
 
-def _callgrind(workload: str, *args: str) -> dict[str, int]:
-    """Run ``workload`` once under callgrind and return its instruction and allocation counts.
+def count_process_instructions(*args: str) -> int:
+    """CPU instructions of a whole ``python ARGS`` process (start-up and imports too), run
+    with the commit's pipeline on its path, counted by valgrind; its children are not."""
+    return _callgrind([sys.executable, *args])["instructions"]
 
-    The workload script imports and prepares everything, then calls ``os.getppid()``,
-    where callgrind zeroes its counters, runs the work and leaves with ``os._exit``, so
-    the counts cover the work alone. A fixed hash seed keeps them repeatable.
-    """
+
+def _workload(workload: str, *args: str) -> list[str]:
+    """The command that runs ``workload``: its script imports and prepares everything, then
+    calls ``os.getppid()``, where callgrind zeroes its counters, runs the work and leaves
+    with ``os._exit``, so the counts cover the work alone."""
+    return [sys.executable, "-P", "-m", "benchmarks.workload", workload, *args]
+
+
+def _callgrind(command: list[str], *options: str) -> dict[str, int]:
+    """Run ``command`` once under callgrind; its instruction and allocation counts. A fixed
+    hash seed keeps them repeatable."""
     if shutil.which("valgrind") is None:
         raise NotImplementedError("valgrind is not installed")
     with tempfile.TemporaryDirectory() as scratch:
         out = os.path.join(scratch, "callgrind.out")
         run = subprocess.run(
             [
-                "valgrind", "--tool=callgrind", "--zero-before=getppid",
-                "--compress-strings=no", "--compress-pos=no", f"--callgrind-out-file={out}",
-                sys.executable, "-P", "-m", "benchmarks.workload", workload, *args,
+                "valgrind", "--tool=callgrind", *options, "--compress-strings=no",
+                "--compress-pos=no", f"--callgrind-out-file={out}", *command,
             ],
             env={**os.environ, "PYTHONHASHSEED": "0",
                  "PYTHONPATH": os.pathsep.join([import_path(), SUITE_ROOT])},
             capture_output=True, text=True, cwd=scratch,
         )  # fmt: skip
         if run.returncode != 0:
-            raise RuntimeError(f"workload {workload} failed under valgrind:\n{run.stderr[-2000:]}")
+            raise RuntimeError(f"{command[1:4]} failed under valgrind:\n{run.stderr[-2000:]}")
         if "NotImplementedError" in run.stdout:
             raise NotImplementedError(run.stdout.strip())
         instructions = allocations = 0
