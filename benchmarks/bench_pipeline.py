@@ -245,11 +245,16 @@ def cli_build(content: str, out: str, *options: str, pinned: bool = True) -> Non
     """``python -m pipeline build`` of the commit under measurement, as a user runs it,
     with the defaults that came later pinned to what they were (``common.cli_pins``)
     unless ``pinned`` is false."""
-    pins = common.cli_pins() if pinned else ()
     subprocess.run(
-        [sys.executable, "-m", "pipeline", "build", content, "--out", out, *pins, *options],
+        [sys.executable, *cli_args(content, out, *options, pinned=pinned)],
         check=True, capture_output=True, env={**os.environ, "PYTHONPATH": common.import_path()},
     )  # fmt: skip
+
+
+def cli_args(content: str, out: str, *options: str, pinned: bool = True) -> list[str]:
+    """Python's arguments for ``cli_build``'s command."""
+    pins = common.cli_pins() if pinned else ()
+    return ["-m", "pipeline", "build", content, "--out", out, *pins, *options]
 
 
 class BuildCli:
@@ -342,7 +347,6 @@ class RebuildCliInstructions:
 
     def setup(self, data, change):
         common.require("pipeline.cache_location", "default_cache_dir")
-        self.data = data
         self.original = Path(data["page"]).read_bytes()
 
     def track_rebuild_instructions(self, data, change):
@@ -352,8 +356,7 @@ class RebuildCliInstructions:
         cli_build(data["content"], data["site"])
         if change == "one_page":
             Path(data["page"]).write_bytes(self.original + b"\nOne more line.\n")
-        command = ["-m", "pipeline", "build", data["content"], "--out", data["site"]]
-        return common.count_process_instructions(*command, *common.cli_pins())
+        return common.count_process_instructions(*cli_args(data["content"], data["site"]))
 
     track_rebuild_instructions.unit = "instructions"
 

@@ -179,7 +179,8 @@ def _callgrind(command: list[str], *options: str) -> dict[str, int]:
             capture_output=True, text=True, cwd=scratch,
         )  # fmt: skip
         if run.returncode != 0:
-            raise RuntimeError(f"{command[1:4]} failed under valgrind:\n{run.stderr[-2000:]}")
+            what = " ".join(command[1:])
+            raise RuntimeError(f"python {what} failed under valgrind:\n{run.stderr[-2000:]}")
         if "NotImplementedError" in run.stdout:
             raise NotImplementedError(run.stdout.strip())
         instructions = allocations = 0
