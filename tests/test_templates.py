@@ -3,6 +3,7 @@
 import os
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from pipeline import templates
@@ -148,3 +149,20 @@ def test_a_user_template_linked_inside_its_folder_works(tmp_path):
     write(c, "a.md", "# A\n")
     assert build(c, tmp_path / "s").ok
     assert (tmp_path / "s/a.html").read_text() == "SHARED A\n"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # more chunks than one batch, with runs of empty ones longer than a batch
+        "{% for i in range(n) %}{{ i }}{{ '' }}{{ '' }}<{{ '&' }}>{% endfor %}end",
+        "{% for i in range(n) %}{{ '' }}{% endfor %}end",
+        "",
+    ],
+)
+def test_a_template_yielding_many_chunks_renders_as_jinja_does(tmp_path, source):
+    env = templates.environment(tmp_path)
+    n = 3 * templates.JOIN_CHUNKS + 7
+    text = env.from_string(source).render(n=n)
+    assert text == jinja2.Environment(autoescape=True).from_string(source).render(n=n)
+    assert text.endswith("end") or not source
