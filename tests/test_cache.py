@@ -158,6 +158,8 @@ def test_clean_ignores_the_cache(site, tmp_path):
         lambda data: data[: len(data) // 2],
         lambda data: data.replace(b'"pages"', b'"pagez"', 1),
         lambda data: b"",
+        lambda data: bytes([data[0] ^ 1]) + data[1:],  # the checksum itself damaged
+        lambda data: data[:8] + b" " + data[9:],  # its line's end
     ],
 )
 def test_corrupt_cache_is_detected_and_rebuilt(site, tmp_path, damage):
