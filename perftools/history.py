@@ -11,7 +11,7 @@ commits on main (``perftools/pairing.py``), into ``results/paired/<host>/``: the
 its timing steps are judged from. ``--paired-bench`` (repeatable; default: the subset in
 ``paired.PAIRED_BENCH``) and ``--rounds`` set what that costs; ``--no-pairs`` skips it.
 ``--pairs-only`` runs no results run: it pairs every adjacent pair of measured commits on
-main that this host has no session of yet (re-measuring the history's timings).
+main that no host has a session of yet (re-measuring the history's timings).
 """
 
 from __future__ import annotations

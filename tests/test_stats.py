@@ -126,6 +126,17 @@ def test_pairs_of_new_commits_with_their_measured_neighbours():
     assert pairing.pairs_for(["c2"], measured) == [("c1", "c2"), ("c2", "c3")]
 
 
+def test_a_pair_measured_on_any_host_is_not_measured_again(tmp_path):
+    a, b, c = "a" * 40, "b" * 40, "c" * 40
+    saved = paired.pair_folder("host-elsewhere", a, b, tmp_path)
+    saved.mkdir(parents=True)
+    assert not pairing.paired_on_any_host(a, b, tmp_path)  # no session saved there yet
+    (saved / "session.json").write_text("{}")
+    assert pairing.paired_on_any_host(a, b, tmp_path)
+    assert not pairing.paired_on_any_host(b, c, tmp_path)
+    assert not pairing.paired_on_any_host(b, a, tmp_path)
+
+
 def test_host_name_follows_the_fingerprint():
     fp = hostid.fingerprint()
     assert hostid.host_name(fp) == hostid.host_name(dict(fp))
