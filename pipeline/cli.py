@@ -285,6 +285,11 @@ def _cards_line(report: BuildReport | stamp.Summary) -> str:
     return line + (f", {report.cards_failed} failed" if report.cards_failed else "")
 
 
+def _removed_line(report: BuildReport | stamp.Summary) -> str:
+    removed = getattr(report, "files_removed", 0)  # a stamped rebuild removes nothing
+    return f"; {removed} stale files removed" if removed else ""
+
+
 def _print_summary(report: BuildReport | stamp.Summary, out: Path, shown: int | None) -> None:
     rate = report.pages_built / report.elapsed if report.elapsed else 0.0
     print(
@@ -295,7 +300,7 @@ def _print_summary(report: BuildReport | stamp.Summary, out: Path, shown: int | 
         f"({report.media_unchanged} already up to date); {report.drafts} drafts left out\n"
         f"  {report.pages_rendered} pages rendered with {report.jobs} process(es), "
         f"{report.cache_hits} from the cache; {report.files_unchanged} files already up to date"
-        f"{_cards_line(report)}"
+        f"{_removed_line(report)}{_cards_line(report)}"
     )
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -176,6 +176,7 @@ def _read(
     except OSError as exc:
         problem = f"cannot read {target}: {exc.strerror}"
     writer.cache.forget_media(target)
+    writer.claimed.add(target)  # a copy from an earlier build stays: nothing good is lost
     for source, url in referrers:
         writer.report.unresolved.append(Problem(source, f"{url}: {problem}"))
     return None

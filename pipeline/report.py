@@ -58,6 +58,7 @@ class BuildReport:
     pages_rendered: int = 0  # pages converted from Markdown in this build
     cache_hits: int = 0  # pages taken from the build cache, neither rendered nor rewritten
     files_unchanged: int = 0  # outputs whose bytes were already there, so not rewritten
+    files_removed: int = 0  # stale files of earlier builds removed (pipeline/stale.py)
     sources: int = 0  # Markdown files discovered
     source_bytes: int = 0  # their total size
     warnings: list[str] = field(default_factory=list)  # e.g. a corrupt cache ignored

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import lazy, media, stamp, template_files
+from pipeline import lazy, media, stale, stamp, template_files
 from pipeline.cache import BuildCache
 from pipeline.cache.entries import PageEntry
 from pipeline.cache.keys import page_digest, page_key, site_inputs, site_key
@@ -113,14 +113,14 @@ class PipelineRunner:
         report = BuildReport(jobs=self.jobs)
         clock = StageClock(report, trace=self.trace is not None)
         renderer: RenderStage | None = None
-        cache: BuildCache | None = None
+        build: _Build | None = None
         try:
             self.card_setup = social.setup_of(self.cards, self.site.title, self.content_dir)
             renderer = self.stages.render(
                 self.jobs, page_timeout=self.page_timeout, content=self.content_dir,
                 **social.render_options(self.card_setup),
             )  # fmt: skip
-            cache = self._build(report, clock, renderer)
+            build = self._build(report, clock, renderer)
         except SinkWriteError as exc:
             report.fatal = f"cannot write the site: {exc}"
         except social.CardStyleError as exc:
@@ -133,11 +133,9 @@ class PipelineRunner:
             elif renderer is not None:
                 renderer.terminate()
             self._close_sink(report, clock)
-            # Only once every file is in place may the cache vouch for them.
-            if cache is not None and cache.enabled and report.fatal is None:
-                with clock.stage("cache"):
-                    cache.save(report.warnings)
-                    self._stamp(settings, inputs, report)
+            # Only once every file is in place may stale ones go and the cache vouch for them.
+            if build is not None and build.cache.enabled and report.fatal is None:
+                self._finish(build, settings, inputs)
             report.elapsed = time.perf_counter() - start
             report.cpu = time.process_time() - start_cpu
             if self.trace is not None:
@@ -155,17 +153,18 @@ class PipelineRunner:
         return stamp.settings(os.fspath(self.content_dir), out, site.title, site.base_url,  # type: ignore[arg-type]
                               self.cards or "off", self.sidecars, site.search)  # fmt: skip
 
-    def _stamp(self, settings: list[str] | None, inputs: bytes | None, report: BuildReport) -> None:
-        """Stamp a build that left nothing to say again: no page failed, no warning."""
-        if settings is None or inputs is None or not report.ok or report.warnings:
-            return
-        folder = os.fspath(self.cache_dir)  # type: ignore[arg-type]
-        try:
-            stamp.write(folder, self.out_dir, settings, inputs, report)  # type: ignore[arg-type]
-        except OSError as exc:
-            report.warnings.append(f"build stamp {folder} not saved: {exc.strerror}")
+    def _finish(self, build: _Build, settings: list[str] | None, inputs: bytes | None) -> None:
+        """Stale files removed, the manifest saved, the build stamped."""
+        cache, report = build.cache, build.report
+        if self.out_dir is not None:
+            with build.clock.stage("write"):
+                stale.prune(cache.earlier, cache.new, build.writer.claimed, self.out_dir, report)
+        with build.clock.stage("cache"):
+            cache.save(report.warnings)
+            if settings is not None and inputs is not None:
+                stamp.write(os.fspath(self.cache_dir), self.out_dir, settings, inputs, report)  # type: ignore[arg-type]
 
-    def _build(self, report: BuildReport, clock: StageClock, renderer: RenderStage) -> BuildCache:
+    def _build(self, report: BuildReport, clock: StageClock, renderer: RenderStage) -> _Build:
         stages, content = self.stages, self.content_dir
         with clock.stage("discover"):
             found = stages.discover(content)
@@ -190,7 +189,7 @@ class PipelineRunner:
         written = build.site_files()
         written |= extras.site_files(build.writer, found, clock, cache)
         media.copy_media(build.links, written, content, found, build.writer, clock)
-        return cache
+        return build
 
     def _close_sink(self, report: BuildReport, clock: StageClock) -> None:
         # A sink that writes in the background may report a write error only now.

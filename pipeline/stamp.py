@@ -211,7 +211,17 @@ class Summary:
 def write(cache_dir: str, out: str, settings: list[str], inputs: bytes, report) -> None:  # type: ignore[no-untyped-def]
     """Stamp a build that is over: its ``settings``, its ``inputs`` (taken when it
     started), the site in ``out`` and the cache folder as they are now, and ``report``'s
-    counts. Only for a build with no page failed and no warning: those must be said again."""
+    counts. Only a build with no page failed and no warning is stamped: those must be said
+    again. A stamp that cannot be written is a warning (the next build does all its checks)."""
+    if not report.ok or report.warnings:
+        return
+    try:
+        _write(cache_dir, out, settings, inputs, report)
+    except OSError as exc:
+        report.warnings.append(f"build stamp {cache_dir} not saved: {exc.strerror}")
+
+
+def _write(cache_dir: str, out: str, settings: list[str], inputs: bytes, report) -> None:  # type: ignore[no-untyped-def]
     counts = {
         "pages": report.pages_built,
         "drafts": report.drafts,

@@ -2,7 +2,9 @@
 
 It hands bytes to the OutputSink unless the build cache says the previous build left
 exactly those bytes at that path, and counts both cases in the BuildReport, so that
-"written" and "unchanged" are decided and counted in one place.
+"written" and "unchanged" are decided and counted in one place. It also keeps the paths
+it wrote (``claimed``), so that no file of this build is taken for a stale one
+(pipeline/stale.py).
 """
 
 from __future__ import annotations
@@ -24,17 +26,23 @@ class SiteWriter:
         self.cache = cache
         self.root = root  # the output folder, to check that recorded outputs are still there
         self.report = report
+        # Site paths written, or to be left as they are (a media file that cannot be read).
+        self.claimed: set[str] = set()
+
+    def _write(self, path: str, data: bytes) -> None:
+        self.claimed.add(path)
+        self.sink.write(path, data)
 
     def page(self, page: Page, data: bytes) -> Output:
         """Write a page's HTML unless it is already there; what was written, for the cache."""
         if not self.cache.enabled:
-            self.sink.write(page.out_path, data)
+            self._write(page.out_path, data)
             return _UNCACHED
         output = Output.of(data)
         if self.cache.page_unchanged(page, output, self.root):
             self.report.files_unchanged += 1
         else:
-            self.sink.write(page.out_path, data)
+            self._write(page.out_path, data)
         return output
 
     def site_file(self, path: str, data: bytes) -> None:
@@ -42,28 +50,28 @@ class SiteWriter:
         if self.cache.enabled and self.cache.output_unchanged(path, Output.of(data), self.root):
             self.report.files_unchanged += 1
         else:
-            self.sink.write(path, data)
+            self._write(path, data)
 
     def extra(self, path: str, data: bytes, previous: Output | None) -> Output:
         """A file that belongs to a page (its sidecar): written unless ``previous`` (from the
         page's last cache entry) is these bytes and they are still there."""
         if not self.cache.enabled:
-            self.sink.write(path, data)
+            self._write(path, data)
             return _UNCACHED
         output = Output.of(data)
         if previous == output and output.present(self.root, path):
             self.report.files_unchanged += 1
         else:
-            self.sink.write(path, data)
+            self._write(path, data)
         return output
 
     def card(self, path: str, data: bytes) -> None:
         """A page's social card: drawn only when its inputs changed, so always written."""
-        self.sink.write(path, data)
+        self._write(path, data)
 
     def copy(self, path: str, data: bytes) -> None:
         """A media file copied from the content folder."""
-        self.sink.write(path, data)
+        self._write(path, data)
 
     def kept(self, count: int = 1) -> None:
         """Outputs that the cache vouches for without their bytes being made again."""

@@ -30,7 +30,8 @@ from pipeline.cache.entries import (
     TemplateEntry,
     present,
 )
-from pipeline.cache.manifest import CacheError, Manifest
+from pipeline.cache.errors import CacheError, ForeignCache
+from pipeline.cache.manifest import Manifest
 from pipeline.page import Page
 
 if TYPE_CHECKING:
@@ -44,6 +45,9 @@ class BuildCache:
     folder: Path | None  # None: caching is off
     site_key: str
     old: Manifest = field(default_factory=Manifest)  # the previous build's
+    # What the previous build wrote, even when its manifest cannot stand for this build
+    # (other settings, --clean): the files pipeline/stale.py may remove.
+    earlier: Manifest = field(default_factory=Manifest)
     new: Manifest = field(default_factory=Manifest)  # this build's, saved at the end
     template_fingerprint: str | None = None  # None: recompute every template digest
     verify: bool = False  # trust no file's signature: read every page file again
@@ -65,11 +69,8 @@ class BuildCache:
             return cache
         cache.template_fingerprint = template_fingerprint
         path = cache.folder / manifest.MANIFEST
-        if not clean and path.exists():
-            try:
-                cache.old = manifest.load(path, site_key)
-            except CacheError as exc:
-                warnings.append(f"build cache {path} ignored, everything is rebuilt: {exc}")
+        if path.exists():
+            cache.old, cache.earlier = _read(path, site_key, clean, warnings)
         try:
             _set_aside(path, cache.old)  # written or put back when the build completes
             stamp.discard(os.fspath(cache.folder))  # this build may write: no stamp holds now
@@ -224,6 +225,17 @@ def _utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _read(path: Path, site_key: str, clean: bool, warnings: list[str]) -> tuple[Manifest, Manifest]:
+    """(the manifest if this build may use it, what it says the previous build wrote)."""
+    try:
+        loaded = manifest.load(path, site_key)
+    except CacheError as exc:
+        if not clean:
+            warnings.append(f"build cache {path} ignored, everything is rebuilt: {exc}")
+        return Manifest(), exc.earlier if isinstance(exc, ForeignCache) else Manifest()
+    return (Manifest() if clean else loaded), loaded
 
 
 def _held(path: Path) -> Path:

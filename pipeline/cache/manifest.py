@@ -38,7 +38,7 @@ from pipeline.cache.entries import (
     SourceEntry,
     TemplateEntry,
 )
-from pipeline.cache.errors import CacheError
+from pipeline.cache.errors import CacheError, ForeignCache
 
 # 4: each page file's front matter, by its signature; 5: sidecar, search; 6: msgspec, the
 # entries as lists (dates as RFC 3339)
@@ -110,9 +110,10 @@ def load(path: Path, site_key: str) -> Manifest:
         if data.format != FORMAT:
             raise CacheError(f"foreign (format {data.format!r}, expected {FORMAT})")
         if data.site_key != site_key:
-            raise CacheError(
+            raise ForeignCache(
                 "foreign (made by another version, extension set or site settings: "
-                f"{data.made_by!r})"
+                f"{data.made_by!r})",
+                Manifest(data.pages, data.outputs, data.media),
             )
         kept = {source: sources.from_stored(source, s) for source, s in data.sources.items()}
     return Manifest(data.pages, data.outputs, data.media, data.site, data.templates, kept)

@@ -1,0 +1,161 @@
+"""Stale files: what the previous build wrote into the site and this build did not.
+
+An incremental build writes only what changed, so without this step a page deleted,
+renamed, given a new slug or turned into a draft would stay in the site, published with
+whatever it said, and so would its sidecar and card, a tag page no page uses any more, a
+media file whose source is gone, and the search files once search is switched off. After
+a build whose files are all in place, each file that the previous build's manifest
+records and that this build neither wrote nor kept is removed, so an incremental build
+leaves the files a clean build would.
+
+What is removed is only ever what the manifest proves the build wrote: a file that no
+longer has the recorded size (someone put their own there since) stays, and so does
+anything the manifest does not name. A page that failed keeps its previous files (so
+does everything under a folder that could not be read, and a media file that could not
+be read this time): the site loses nothing that was good. A manifest made with other
+settings, or set aside by ``--clean``, still says what was written; without one (a first
+build, ``--no-cache``, a damaged manifest) nothing is removed. Paths are taken one folder
+at a time without following links, so a removal never leaves the site folder.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Iterable
+
+from pipeline import sidecar
+from pipeline.cache.entries import PageEntry
+from pipeline.cache.manifest import Manifest
+from pipeline.errors import UnsafePathError
+from pipeline.report import BuildReport
+from pipeline.sink import check_relpath
+
+_GONE = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP)  # not there, or behind a link: not ours
+
+
+def page_files(entry: PageEntry) -> Iterable[tuple[str, int]]:
+    """(site path, size) of each file a page's entry records: its HTML, sidecar, card."""
+    yield entry.out, entry.output.size
+    if entry.sidecar is not None:
+        yield sidecar.path_of(entry.out), entry.sidecar.size
+    if entry.card is not None:
+        yield entry.card.path, entry.card.size
+
+
+def find(old: Manifest, new: Manifest, claimed: set[str], report: BuildReport) -> dict[str, int]:
+    """The site paths to remove, with the size each had when written.
+
+    ``claimed``: the paths this build wrote or wants left as they are. Cheap when nothing
+    is stale: a page taken from the cache records the very entry it had."""
+    failed = [problem.path for problem in report.pages_failed]
+    candidates: dict[str, int] = {}
+    for source, entry in old.pages.items():
+        now = new.pages.get(source)
+        if now is entry or _covered(source, failed):
+            continue
+        kept = {} if now is None else dict(page_files(now))
+        candidates.update((p, size) for p, size in page_files(entry) if p not in kept)
+    for path in old.outputs.keys() - new.outputs.keys():
+        candidates[path] = old.outputs[path].size
+    for path in old.media.keys() - new.media.keys():
+        candidates[path] = old.media[path].size
+    if not candidates:
+        return candidates
+    recorded = set(new.outputs) | set(new.media)
+    for entry in new.pages.values():
+        recorded.update(p for p, _ in page_files(entry))
+    return {
+        path: size
+        for path, size in candidates.items()
+        if path not in claimed and path not in recorded and not _covered(path, failed)
+    }
+
+
+def _covered(path: str, failed: list[str]) -> bool:
+    """Whether ``path`` is a failed page or site file, or lies in a folder that failed."""
+    return any(path == f or path.startswith(f + "/") or f in ("", ".") for f in failed)
+
+
+def remove(root: str, files: dict[str, int]) -> tuple[int, dict[str, int]]:
+    """Remove each file under ``root`` that still has its recorded size, then the folders
+    that this left empty; (files removed, the files that could not be, with their sizes)."""
+    removed = 0
+    failed: dict[str, int] = {}
+    emptied: set[str] = set()
+    for path in sorted(files):
+        try:
+            if _remove(root, path, files[path]):
+                removed += 1
+                emptied.add(path.rpartition("/")[0])
+        except OSError:
+            failed[path] = files[path]
+    for folder in sorted(emptied, key=lambda f: f.count("/"), reverse=True):
+        _remove_empty(root, folder)
+    return removed, failed
+
+
+def _remove(root: str, path: str, size: int) -> bool:
+    """Unlink ``root/path`` if it is a regular file of ``size`` bytes reached without a link."""
+    try:
+        folders, _, name = check_relpath(path).rpartition("/")
+    except UnsafePathError:
+        return False  # never written by a sink, so not ours
+    try:
+        fd = _open_folder(root, folders)
+    except OSError as exc:
+        if exc.errno in _GONE:
+            return False
+        raise
+    try:
+        st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != size:
+            return False
+        os.unlink(name, dir_fd=fd)
+        return True
+    except FileNotFoundError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _open_folder(root: str, folders: str) -> int:
+    """A descriptor of ``root/folders``, each step taken without following a link."""
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    for part in folders.split("/") if folders else ():
+        try:
+            step = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+        finally:
+            os.close(fd)
+        fd = step
+    return fd
+
+
+def _remove_empty(root: str, folder: str) -> None:
+    """Remove ``folder`` and then each parent while they are empty (rmdir refuses others)."""
+    while folder:
+        parent, _, name = folder.rpartition("/")
+        try:
+            fd = _open_folder(root, parent)
+        except OSError:
+            return
+        try:
+            os.rmdir(name, dir_fd=fd)
+        except OSError:
+            return
+        finally:
+            os.close(fd)
+        folder = parent
+
+
+def prune(old: Manifest, new: Manifest, claimed: set[str], root: str, report: BuildReport) -> None:
+    """Remove the stale files of a build that is complete; counted in ``report``, and each
+    that cannot be removed named in a warning (the next build no longer knows it)."""
+    removed, failed = remove(root, find(old, new, claimed, report))
+    report.files_removed += removed
+    for path in sorted(failed):
+        report.warnings.append(
+            f"{path}: left by an earlier build and no longer part of the site, but it "
+            "cannot be removed; remove it by hand"
+        )
