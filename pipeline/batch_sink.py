@@ -47,9 +47,10 @@ from pipeline.sink import (
 
 WORKERS = 3
 BATCH_FILES = 64
-# With the queue full, up to (2 + 1) x 3 + 1 batches are in memory: at 1 MiB a batch that
-# was 7.5 MiB of a 10,000-page build's peak RSS (its site-level files come faster than
-# the disk takes them). 256 KiB wrote 2000 x 8 KiB and 300 x 64 KiB no slower (0.98x, 0.97x).
+# With the queue full, (QUEUE_BATCHES + 1) x WORKERS + 1 batches are in memory: at 1 MiB
+# a batch that was 7.5 MiB of a 10,000-page build's peak RSS (its site-level files come
+# faster than the disk takes them). 256 KiB wrote 2000 x 8 KiB and 300 x 64 KiB no slower
+# (0.98x, 0.97x).
 BATCH_BYTES = 256 << 10
 QUEUE_BATCHES = 2  # per worker: batches waiting beyond the ones being written
 # Files at least this large are copied into the page cache through mmap. When earlier

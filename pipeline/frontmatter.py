@@ -65,12 +65,13 @@ def fence(text: str, path: str) -> tuple[str | None, int]:
     return text[opening.end() : closing.start()], body_start
 
 
-def parse(block: str | None, path: str) -> FrontMatter:
-    """The front matter of a block ``fence`` found, checked."""
+def parse(block: str | None, path: str, block_digest: str | None = None) -> FrontMatter:
+    """The front matter of a block ``fence`` found, checked; ``block_digest``: its
+    ``digest``, if the caller has it already."""
     if block is None:
         return FrontMatter()
     meta = _parse(block, path)
-    meta.digest = digest(block)
+    meta.digest = block_digest or digest(block)
     return meta
 
 

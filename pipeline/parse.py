@@ -86,12 +86,13 @@ def _read(
         data = read_bytes(content / source, source, root)
         text = decode(data, source)
         block, body_start = frontmatter.fence(text, source)
-        if block is not None and memo is not None:
-            page = memo.recall_front_matter(source, frontmatter.digest(block))
+        block_digest = None if block is None else frontmatter.digest(block)
+        if block_digest is not None and memo is not None:
+            page = memo.recall_front_matter(source, block_digest)
             if page is not None:
                 page.body_start, page.digest = body_start, hashlib.sha256(data).hexdigest()
                 return SourceEntry(found, len(data), page, page.title, page.summary)
-        meta = frontmatter.parse(block, source)
+        meta = frontmatter.parse(block, source, block_digest)
     except PipelineError as exc:
         report.pages_failed.append(Problem(source, reason(exc)))
         return None

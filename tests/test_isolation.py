@@ -184,7 +184,7 @@ def test_any_exception_while_parsing_fails_that_page_alone(tmp_path, monkeypatch
     write(c, "p02.md", "---\ntitle: deep\n---\nx\n")
     real = frontmatter.parse
 
-    def parse(block, path):
+    def parse(block, path, *_):
         if block is not None and "deep" in block:
             raise RecursionError("maximum recursion depth exceeded")
         return real(block, path)

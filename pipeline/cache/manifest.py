@@ -62,7 +62,12 @@ def checksum(body: bytes | memoryview) -> bytes:
     return b"%08x" % zlib.crc32(body)
 
 
-_HEAD = 9  # the checksum's line: 8 hex digits and a newline
+def _head(body: bytes | memoryview) -> bytes:
+    """The manifest's first line: the checksum of the rest."""
+    return checksum(body) + b"\n"
+
+
+_HEAD = len(_head(b""))
 
 
 class _File(msgspec.Struct, frozen=True):
@@ -98,7 +103,7 @@ def load(path: Path, site_key: str) -> Manifest:
     except OSError as exc:
         raise CacheError(f"cannot read it: {exc.strerror}") from None
     body = memoryview(raw)[_HEAD:]  # a view, not a copy of 10s of MB
-    if raw[:_HEAD] != checksum(body) + b"\n":
+    if raw[:_HEAD] != _head(body):
         raise CacheError("corrupt (checksum mismatch)")
     with _no_gc():  # 10,000s of entries: nothing to collect while they are made
         try:
@@ -141,7 +146,7 @@ def save(folder: Path, site_key: str, manifest: Manifest) -> None:
     path = folder / MANIFEST
     tmp = path.with_name(f".{MANIFEST}.{os.getpid()}.tmp")
     with open(tmp, "wb") as file:  # two writes: not a copy of 10s of MB
-        file.write(checksum(body) + b"\n")
+        file.write(_head(body))
         file.write(body)
     os.replace(tmp, path)
 
