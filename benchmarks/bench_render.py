@@ -30,6 +30,24 @@ class MarkdownRender:
     track_markdown_page_instructions.timeout = 300
 
 
+class MarkdownLongParagraph:
+    """The pipeline's converter on one paragraph of 400 KB ("x_y " repeated): every "_"
+    is a place emphasis could start and none can. Stock Markdown is linear in it; the
+    fast inline processor once searched the rest of the text for each such place."""
+
+    version = 1
+    timeout = 300
+
+    def setup(self):
+        self.md = common.markdown_converter()
+        self.body = "x_y " * 100_000
+
+    def time_long_paragraph(self):
+        """Wall time of the paragraph; a rise means the inline path grew worse than linear."""
+        self.md.reset()
+        self.md.convert(self.body)
+
+
 class TemplateRender:
     """The page template for one median-size page, Markdown done beforehand, encoded to bytes."""
 

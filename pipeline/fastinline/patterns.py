@@ -3,7 +3,9 @@ needs, where a match can start, and how to find the first accepted match from th
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from typing import Any
 
 from markdown import inlinepatterns, util
@@ -17,7 +19,7 @@ PLACEHOLDER_RE = util.INLINE_PLACEHOLDER_RE
 Atomic = util.AtomicString
 BASE_GET_COMPILED = inlinepatterns.Pattern.getCompiledRegExp
 PLACEHOLDER_CHARS = frozenset(util.INLINE_PLACEHOLDER % "0123456789")
-# One str.find per character: beyond a few, a regex class search would be faster.
+# Beyond a few start characters, candidates are too many to be worth visiting one by one.
 MAX_START_CHARS = 4
 # Stash keys ("0000", "0001", ...) and their placeholders, formatted once per process.
 KEYS: list[str] = []
@@ -88,12 +90,16 @@ def next_start(data: str, chars: str, pos: int) -> int:
     """The first position >= ``pos`` of one of ``chars`` in ``data``, -1 if none."""
     if len(chars) == 1:
         return data.find(chars, pos)
-    first = -1
-    for char in chars:
-        at = data.find(char, pos)
-        if at >= 0 and (first < 0 or at < first):
-            first = at
-    return first
+    # One scan that stops at the first of them: a str.find per character would scan to
+    # the end for one that is absent, on every call, and a paragraph of 10,000s of "_"
+    # that cannot open emphasis calls this once per "_" (quadratic: 1.6 MB took 6.3 s).
+    found = _class_search(chars)(data, pos)
+    return -1 if found is None else found.start()
+
+
+@functools.cache
+def _class_search(chars: str) -> Callable[[str, int], re.Match[str] | None]:
+    return re.compile(f"[{re.escape(chars)}]").search
 
 
 class Snapshot:
