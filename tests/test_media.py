@@ -10,6 +10,33 @@ def test_references_finds_links_images_and_media_in_order():
     assert references(html) == ["a.html", "i.png", "v.mp4", "p.jpg"]
 
 
+# "<![" that opens no CDATA or conditional section: Python 3.11's parser raised on it;
+# browsers read a bogus comment up to the next ">" (HTML5), so what it hides loads nothing.
+@pytest.mark.parametrize(
+    ("html", "urls"),
+    [
+        ('<![ y\n\n<img src="p.png">', []),
+        ("<!----><![>", []),
+        ("<![ never closed <img src=c.png", []),
+        ("<p><![CD<img src=d.png></p><img src=e.png>", ["e.png"]),
+        ("<![CDATA[x]]><img src=a.png>", ["a.png"]),
+        ("<![if x]><img src=b.png><![endif]>", ["b.png"]),
+    ],
+)
+def test_a_marked_section_python_rejects_is_read_as_browsers_read_it(html, urls):
+    assert references(html) == urls
+
+
+def test_a_page_with_such_a_section_builds(tmp_path):
+    from pipeline.runner import PipelineRunner
+    from pipeline.sink import DirectSink
+
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c/page.md").write_text('<!-- x --><![ y\n\n<img src="p.png">\n')
+    report = PipelineRunner(tmp_path / "c", DirectSink(tmp_path / "site")).run()
+    assert report.ok and report.pages_built == 1
+
+
 @pytest.mark.parametrize(
     ("url", "page", "target"),
     [
