@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from asv.util import load_json
 
+from benchmarks import common
 from perftools import asv_setup, offline_dashboard
 from perftools.missing_results import commits_without_results
 from tests.helpers import REPO
@@ -155,3 +156,10 @@ def test_dashboard_draws_a_graph_offline_without_script_errors(asv_home, tmp_pat
     assert console == [], console
     assert 'class="flot-base"' in page.stdout, page.stdout[-2000:]
     assert "bench_pipeline.Build.time_build" in page.stdout
+
+
+def test_child_processes_may_cache_bytecode_as_a_users_cli_does(monkeypatch):
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    env = common.child_env(PYTHONHASHSEED="0")
+    assert "PYTHONDONTWRITEBYTECODE" not in env
+    assert env["PYTHONPATH"] == common.import_path() and env["PYTHONHASHSEED"] == "0"
