@@ -141,8 +141,8 @@ def _parser() -> argparse.ArgumentParser:
 def _build(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if not args.content_dir.is_dir():
         parser.error(f"content folder {args.content_dir} does not exist or is not a folder")
-    if args.out.resolve() == args.content_dir.resolve():
-        parser.error("--out must not be the content folder itself")
+    if is_within(args.content_dir, args.out):  # it would write (and remove) over its sources
+        parser.error("--out must not be the content folder, nor a folder that holds it")
     jobs = default_jobs() if args.jobs is None else args.jobs
     if jobs < 1:
         parser.error("--jobs must be at least 1")

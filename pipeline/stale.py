@@ -149,9 +149,23 @@ def _remove_empty(root: str, folder: str) -> None:
         folder = parent
 
 
+def keep_failed(old: Manifest, new: Manifest, report: BuildReport) -> None:
+    """Carry the entries of what failed (a page, a folder's pages and media, a site file)
+    into ``new``: their previous files stay, and the build after this one still knows
+    them, so it removes them once their source is gone."""
+    failed = [problem.path for problem in report.pages_failed]
+    if not failed:
+        return
+    for now, before in ((new.pages, old.pages), (new.outputs, old.outputs), (new.media, old.media)):
+        for key, entry in before.items():
+            if key not in now and _covered(key, failed):
+                now[key] = entry  # type: ignore[assignment]
+
+
 def prune(old: Manifest, new: Manifest, claimed: set[str], root: str, report: BuildReport) -> None:
     """Remove the stale files of a build that is complete; counted in ``report``, and each
     that cannot be removed named in a warning (the next build no longer knows it)."""
+    keep_failed(old, new, report)
     removed, failed = remove(root, find(old, new, claimed, report))
     report.files_removed += removed
     for path in sorted(failed):

@@ -186,3 +186,57 @@ def test_the_cli_says_how_many_stale_files_it_removed(content, tmp_path):
     cli()
     delete_b(content)
     assert "; 4 stale files removed" in cli().stdout  # page, card, tag page, media
+
+
+def test_a_page_deleted_after_it_failed_is_still_removed(content, tmp_path):
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    build(content, site, cache)
+    write(content, "docs/b.md", "---\ntitle: [unclosed\n---\nbroken\n")
+    assert not build(content, site, cache).ok
+    assert (site / "docs/b.html").is_file()  # kept while it fails
+    delete_b(content)
+    build(content, site, cache)
+    assert not {"docs/b.html", "docs/b.json"} & tree(site).keys()
+
+
+def test_a_media_file_deleted_after_it_could_not_be_read_is_still_removed(
+    content, tmp_path, monkeypatch
+):
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    build(content, site, cache)
+    os.utime(content / "docs/pic.png", ns=(1, 1))
+    real = confine.read_content
+
+    def failing(path, root, name):
+        if name == "docs/pic.png":
+            raise OSError(5, "Input/output error")
+        return real(path, root, name)
+
+    monkeypatch.setattr(confine, "read_content", failing)
+    build(content, site, cache)
+    monkeypatch.undo()
+    assert (site / "docs/pic.png").is_file()
+    delete_b(content)
+    (content / "docs/pic.png").unlink()
+    build(content, site, cache)
+    assert not (site / "docs/pic.png").exists()
+
+
+def test_after_a_build_that_stopped_the_files_it_kept_are_still_known(content, tmp_path):
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    build(content, site, cache)
+    # What a build killed half way leaves: its manifest set aside, not put back.
+    os.replace(cache / "manifest.json", cache / ".manifest.json.held")
+    delete_b(content)
+    report = build(content, site, cache)
+    assert report.ok and not (site / "docs/b.html").exists()
+
+
+def test_the_site_may_not_hold_the_content_folder(tmp_path):
+    write(tmp_path / "repo", "docs/page.md", "# Page\n")
+    command = [sys.executable, "-m", "pipeline", "build", str(tmp_path / "repo/docs")]
+    done = subprocess.run([*command, "--out", str(tmp_path / "repo")], cwd=REPO,
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 2
+    assert "--out must not be the content folder, nor a folder that holds it" in done.stderr
+    assert sorted(p.name for p in (tmp_path / "repo").iterdir()) == ["docs"]

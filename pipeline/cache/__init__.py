@@ -71,6 +71,8 @@ class BuildCache:
         path = cache.folder / manifest.MANIFEST
         if path.exists():
             cache.old, cache.earlier = _read(path, site_key, clean, warnings)
+        elif _held(path).exists():  # the last build stopped: what it kept still says what
+            cache.earlier = _read(_held(path), site_key, True, warnings)[1]  # was written
         try:
             _set_aside(path, cache.old)  # written or put back when the build completes
             stamp.discard(os.fspath(cache.folder))  # this build may write: no stamp holds now
@@ -207,7 +209,12 @@ class BuildCache:
         return self.old.media.get(target) == entry and present(root, target, st.st_size)
 
     def forget_media(self, target: str) -> None:
-        self.new.media.pop(target, None)
+        """``target`` could not be copied: its previous copy, if any, stays and stays known."""
+        previous = self.old.media.get(target)
+        if previous is None:
+            self.new.media.pop(target, None)
+        else:
+            self.new.media[target] = previous
 
     # --- templates ---
 
