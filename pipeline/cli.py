@@ -82,8 +82,8 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=PAGE_TIMEOUT,
         metavar="SECONDS",
-        help=f"a page that takes longer to render fails alone (default: {PAGE_TIMEOUT:g}; "
-        "0 for no limit)",
+        help="a page whose Markdown or template takes longer fails alone "
+        f"(default: {PAGE_TIMEOUT:g}; 0 for no limit)",
     )
     build.add_argument(
         "--sink",

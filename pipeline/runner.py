@@ -232,6 +232,7 @@ class _Build:
         """The templates, loaded on first use: a build that renders nothing never needs them."""
         if self._env is None:  # timed as part of the stage that first needs it
             self._env = self.runner.stages.environment(self.runner.content_dir)
+            templates.set_time_limit(self._env, self.runner.page_timeout)
             if self.cache.folder is not None:
                 templates.keep_compiled(self._env, self.cache.folder)
         return self._env

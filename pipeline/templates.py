@@ -33,7 +33,8 @@ from pipeline.errors import describe as describe_failure
 from pipeline.sink import remove_quietly, temp_name
 from pipeline.template_files import THEME, USER_TEMPLATES, user_folder
 
-# Seconds one template may take to render one file; real ones take milliseconds.
+# Seconds one template may take to render one file, unless the build sets its own
+# (``set_time_limit``: the CLI's --page-timeout); real ones take milliseconds.
 TEMPLATE_TIMEOUT = 60.0
 MAX_REPEAT = 1_000_000  # items or characters a template may make with '*'
 JOIN_CHUNKS = 4096  # a page's template yields about 40
@@ -164,10 +165,15 @@ class ContentTemplates(jinja2.BaseLoader):
         return jinja2.FileSystemLoader(self.searchpath).list_templates()
 
 
+def set_time_limit(env: jinja2.Environment, seconds: float | None) -> None:
+    """Seconds each file's template may take in ``env`` (None: no limit)."""
+    env.time_limit = seconds  # type: ignore[attr-defined]
+
+
 class _Template(jinja2.Template):
     def render(self, *args: Any, **kwargs: Any) -> str:
         try:
-            with deadline.time_limit(TEMPLATE_TIMEOUT):
+            with deadline.time_limit(getattr(self.environment, "time_limit", TEMPLATE_TIMEOUT)):
                 return super().render(*args, **kwargs)
         except deadline.TimeLimitExceeded as exc:  # the alarm came after Jinja's own handler
             raise TemplateFailure(f"template {exc}") from None

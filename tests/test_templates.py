@@ -12,13 +12,13 @@ from pipeline.sink import DirectSink
 from tests.helpers import write
 
 
-def build_with_template(tmp_path: Path, template: str | bytes, name: str = "page.html"):
+def build_with_template(tmp_path: Path, template: str | bytes, name: str = "page.html", **options):
     c = tmp_path / "c"
     write(c, f"_templates/{name}", template)
     write(c, "a.md", "# A\n")
     write(c, "b.md", "---\ntemplate: plain\n---\n# B\n")
     write(c, "_templates/plain.html", "PLAIN {{ page.title }}\n")
-    report = PipelineRunner(c, DirectSink(tmp_path / "s")).run()
+    report = PipelineRunner(c, DirectSink(tmp_path / "s"), **options).run()
     assert report.fatal is None
     return report
 
@@ -73,10 +73,9 @@ def test_a_template_error_names_the_template_and_line(tmp_path):
     assert problem.message.endswith("_templates/page.html:3)")
 
 
-def test_a_template_over_the_time_limit_fails_alone(tmp_path, monkeypatch):
-    monkeypatch.setattr(templates, "TEMPLATE_TIMEOUT", 0.3)
+def test_a_template_over_the_page_time_limit_fails_alone(tmp_path):
     slow = "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"
-    report = build_with_template(tmp_path, slow)
+    report = build_with_template(tmp_path, slow, page_timeout=0.3)  # --page-timeout
     [problem] = report.pages_failed
     assert problem.path == "a.md"
     assert problem.message.startswith("template took longer than 0.3 s")
