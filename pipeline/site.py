@@ -97,7 +97,7 @@ def site_files(
         "feed.xml",
         "feed.xml",
         pages=newest,
-        updated=updated.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        updated=templates.rfc3339(updated),
         epoch=EPOCH,
     )
     yield _render(env, site, "sitemap.xml", "sitemap.xml", pages=built)

@@ -51,6 +51,12 @@ def tag_slug(tag: str) -> str:
     return _NOT_SLUG.sub("-", tag.lower()).strip("-") or "tag"
 
 
+def rfc3339(when: Any) -> str:
+    """A UTC datetime as RFC 3339 (Atom's dates), the year in four digits: strftime's "%Y"
+    leaves a year before 1000 unpadded here ("99-01-01T..."), which no feed reader takes."""
+    return f"{when.year:04d}-{when:%m-%dT%H:%M:%S}Z"
+
+
 def environment(content_dir: Path) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     user = content_dir / USER_TEMPLATES
@@ -66,6 +72,7 @@ def environment(content_dir: Path) -> jinja2.Environment:
         auto_reload=False,  # one build, one set of templates: no stat per get_template
     )
     env.filters["tag_slug"] = tag_slug
+    env.filters["rfc3339"] = rfc3339
     env.filters["url"] = lambda path: quote(path, safe="/#")
     return env
 

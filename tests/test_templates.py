@@ -1,6 +1,8 @@
 """Templates from the content folder are untrusted: sandboxed, and each failure is per file."""
 
+import datetime
 import os
+import re
 from pathlib import Path
 
 import jinja2
@@ -165,3 +167,14 @@ def test_a_template_yielding_many_chunks_renders_as_jinja_does(tmp_path, source)
     text = env.from_string(source).render(n=n)
     assert text == jinja2.Environment(autoescape=True).from_string(source).render(n=n)
     assert text.endswith("end") or not source
+
+
+def test_feed_dates_have_four_digit_years(tmp_path):
+    c = tmp_path / "c"
+    write(c, "old.md", "---\ntitle: Old\ndate: 0099-01-02\n---\ntext\n")
+    write(c, "new.md", "---\ntitle: New\ndate: 2024-05-06\n---\ntext\n")
+    assert PipelineRunner(c, DirectSink(tmp_path / "s")).run().ok
+    feed = (tmp_path / "s/feed.xml").read_text()
+    updated = re.findall(r"<updated>([^<]*)</updated>", feed)
+    assert set(updated) == {"2024-05-06T00:00:00Z", "0099-01-02T00:00:00Z"}
+    assert templates.rfc3339(datetime.datetime(7, 8, 9, 10, 11, 12)) == "0007-08-09T10:11:12Z"
