@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -161,7 +162,7 @@ def _build(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                 _tidy(args.out, cache_dir)
                 report = _run(args, jobs, cache_dir)
     except PipelineError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_shown(str(exc))}", file=sys.stderr)
         return EXIT_FAILED
     if args.report is not None:
         _write_report(report, args.report)
@@ -224,9 +225,9 @@ def _tidy(out: Path, cache_dir: Path | None) -> None:
         )
     warnings += [f"{kept} (left by a killed build)" for kept in removed.kept]
     for note in notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {_shown(note)}", file=sys.stderr)
     for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {_shown(warning)}", file=sys.stderr)
 
 
 def _run(args: argparse.Namespace, jobs: int, cache_dir: Path | None) -> BuildReport:
@@ -285,6 +286,16 @@ def _cards_line(report: BuildReport | stamp.Summary) -> str:
     return line + (f", {report.cards_failed} failed" if report.cards_failed else "")
 
 
+# C0 and C1 controls, DEL, and the bidirectional overrides and isolates.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _shown(text: str) -> str:
+    """``text`` with control characters as escapes: a file name from the content (it may
+    come from a pull request) must not move the terminal's cursor or fake a log line."""
+    return _CONTROL.sub(lambda m: repr(m[0])[1:-1], text)
+
+
 def _removed_line(report: BuildReport | stamp.Summary) -> str:
     removed = getattr(report, "files_removed", 0)  # a stamped rebuild removes nothing
     return f"; {removed} stale files removed" if removed else ""
@@ -303,7 +314,7 @@ def _print_summary(report: BuildReport | stamp.Summary, out: Path, shown: int | 
         f"{_removed_line(report)}{_cards_line(report)}"
     )
     for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {_shown(warning)}", file=sys.stderr)
     for heading, problems in (
         ("pages failed", report.pages_failed),
         ("references that do not resolve", report.unresolved),
@@ -312,8 +323,8 @@ def _print_summary(report: BuildReport | stamp.Summary, out: Path, shown: int | 
             continue
         print(f"{len(problems)} {heading}:")
         for problem in problems[:shown]:
-            print(f"  {problem}")
+            print(f"  {_shown(str(problem))}")
         if shown is not None and len(problems) > shown:
             print(f"  ... and {len(problems) - shown} more (--verbose lists them all)")
     if report.fatal:
-        print(f"error: {report.fatal}", file=sys.stderr)
+        print(f"error: {_shown(report.fatal)}", file=sys.stderr)
