@@ -6,6 +6,7 @@ import datetime as dt
 import posixpath
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import msgspec
 
@@ -58,6 +59,12 @@ def output_path(source: str, slug: str | None) -> str:
     folder, name = posixpath.split(source)
     stem = slug or posixpath.splitext(name)[0]
     return posixpath.join(folder, stem + ".html")
+
+
+def url_of(site_path: str) -> str:
+    """A site path as a URL's path: percent-encoded but for "/". A "#" kept as it is ended
+    the path (a page "c#.md" was linked as "c#.html", which opens "c")."""
+    return quote(site_path, safe="/")
 
 
 def card_path(out_path: str) -> str:

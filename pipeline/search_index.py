@@ -15,7 +15,7 @@ import json
 
 import msgspec
 
-from pipeline.page import Page
+from pipeline.page import Page, url_of
 from pipeline.pagetext import Section
 
 JSON_PATH = "search/search_index.json"
@@ -36,10 +36,10 @@ _ENCODER = msgspec.json.Encoder(order="sorted")
 
 def fragment(page: Page, text: str, sections: list[Section]) -> str:
     """The page's entries as JSON text, comma-separated, to go between ``[`` and ``]``."""
-    entries = [{"location": page.out_path, "text": text, "title": page.title}]
+    location = url_of(page.out_path)
+    entries = [{"location": location, "text": text, "title": page.title}]
     entries.extend(
-        {"location": f"{page.out_path}#{s.anchor}", "text": s.text, "title": s.title}
-        for s in sections
+        {"location": f"{location}#{s.anchor}", "text": s.text, "title": s.title} for s in sections
     )
     return _ENCODER.encode(entries)[1:-1].decode()
 

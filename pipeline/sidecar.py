@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from pipeline.page import Page
+from pipeline.page import Page, url_of
 from pipeline.pagetext import plain, reading_minutes
 
 SCHEMA = 1
@@ -50,7 +50,7 @@ def build(
         "tags": list(page.tags),
         "summary": page.summary,
         "path": page.out_path,
-        "url": base_url + page.out_path,
+        "url": base_url + url_of(page.out_path),
         "toc": _toc(page.toc_tokens),
         "words": words,
         "reading_minutes": reading_minutes(words),

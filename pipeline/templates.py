@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote
 
 import jinja2
 from jinja2.loaders import split_template_path
@@ -30,6 +29,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from pipeline import confine, deadline
 from pipeline.errors import describe as describe_failure
+from pipeline.page import url_of
 from pipeline.sink import remove_quietly, temp_name
 from pipeline.template_files import THEME, USER_TEMPLATES, user_folder
 
@@ -73,7 +73,7 @@ def environment(content_dir: Path) -> jinja2.Environment:
     )
     env.filters["tag_slug"] = tag_slug
     env.filters["rfc3339"] = rfc3339
-    env.filters["url"] = lambda path: quote(path, safe="/#")
+    env.filters["url"] = url_of
     return env
 
 

@@ -1,4 +1,4 @@
-"""What the CLI prints about content: names from the content are shown, never obeyed."""
+"""Names from the content as the build shows them: printed as escapes, encoded in URLs."""
 
 import subprocess
 import sys
@@ -19,3 +19,20 @@ def test_control_characters_in_a_file_name_are_printed_as_escapes(tmp_path):
     printed = done.stdout + done.stderr
     assert "x\\x1b[2J\\rbuilt 9 pages OK\\u202e.md" in printed
     assert not any(c in printed for c in "\x1b\r\u202e")
+
+
+def test_a_hash_in_a_file_name_is_encoded_in_every_url(tmp_path):
+    import json
+
+    from pipeline.runner import PipelineRunner
+    from pipeline.sink import DirectSink
+
+    content, site = tmp_path / "c", tmp_path / "s"
+    write(content, "c#.md", "---\ntitle: C sharp\ntags: [lang]\n---\n# Intro\n\ntext\n")
+    report = PipelineRunner(content, DirectSink(site), sidecars=True, search=True).run()
+    assert report.ok
+    assert 'href="../c%23.html"' in (site / "tags/lang.html").read_text()
+    assert "c%23.html" in (site / "sitemap.xml").read_text()
+    assert json.loads((site / "c#.json").read_text())["url"].endswith("/c%23.html")
+    index = json.loads((site / "search/search_index.json").read_text())
+    assert {d["location"] for d in index["docs"]} == {"c%23.html", "c%23.html#intro"}

@@ -21,6 +21,11 @@ _NOT_HASHED = {"digest", "body_start", "meta"}
 _HASHED = tuple(f.name for f in dataclasses.fields(Page) if f.name not in _NOT_HASHED)
 
 
+# What the pipeline's own code makes of a page besides its templates (filters, URLs, search
+# fragments): a new value renders every page again once. 2: site paths in URLs encode "#".
+RENDERING = 2
+
+
 def site_key(title: str, base_url: str, stages: str = "", extensions: tuple[str, ...] = ()) -> str:
     """What every page's output depends on, beyond its source and its templates.
 
@@ -30,6 +35,7 @@ def site_key(title: str, base_url: str, stages: str = "", extensions: tuple[str,
     parts = (
         f"format={FORMAT}",
         f"pipeline={__version__}",
+        f"rendering={RENDERING}",
         f"markdown={installed_version('markdown')}",
         f"jinja2={installed_version('jinja2')}",
         "extensions=" + ",".join(extensions),
