@@ -40,6 +40,7 @@ from pipeline.sink import (
     Folders,
     SinkStats,
     check_relpath,
+    create_new,
     make_root,
     remove_quietly,
     temp_name,
@@ -63,7 +64,6 @@ MMAP_MIN = 32 << 20
 COMPARE_CHUNK = 8 << 20
 STAGING_PREFIX = ".sink-staging-"
 NEW_STAGING_PREFIX = ".sink-new-"  # a staging folder before it is locked and renamed
-_CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
 _READ = os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW
 _STOP = None
 
@@ -256,7 +256,7 @@ class BatchSink:
 
 def _write_file(path: str, data: bytes) -> int:
     """Write ``data`` to a new file at ``path``; returns the write() calls it took."""
-    fd = os.open(path, _CREATE, 0o666)
+    fd = create_new(path)
     try:
         calls = 1
         done = os.write(fd, data)
@@ -276,7 +276,7 @@ def write_mmap(path: str, data: bytes) -> None:
     The blocks are reserved first: a full disk then fails here with ENOSPC, where a
     store into the mapping would kill the process with SIGBUS.
     """
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    fd = create_new(path, os.O_RDWR)
     try:
         os.posix_fallocate(fd, 0, len(data))
         with mmap.mmap(fd, len(data)) as mapped:

@@ -24,6 +24,19 @@ from pipeline.errors import SinkWriteError, UnsafePathError
 TEMP_NAME = re.compile(r"\..+\.[0-9]+\.tmp", re.DOTALL)
 
 
+def create_new(path: str, access: int = os.O_WRONLY) -> int:
+    """A descriptor of a new, empty file at ``path``. What is there already (a temporary
+    file a killed build left, or a link someone put at that name) is removed, never
+    opened: O_EXCL opens no existing file and follows no link, so no write through a name
+    in the site can land outside it (a hard link's inode is never truncated either)."""
+    flags = access | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    try:
+        return os.open(path, flags, 0o666)
+    except FileExistsError:
+        os.unlink(path)
+        return os.open(path, flags, 0o666)
+
+
 def temp_name(name: str) -> str:
     """The hidden name a file called ``name`` is written under before its rename."""
     return f".{name}.{os.getpid()}.tmp"
@@ -92,7 +105,7 @@ class DirectSink:
         # either the old file or the new one at the final path, never half of one.
         tmp = os.path.join(self.root, folder, temp_name(name))
         try:
-            with open(tmp, "wb") as f:
+            with open(create_new(tmp), "wb") as f:
                 f.write(data)
             os.replace(tmp, final)
         except OSError as exc:

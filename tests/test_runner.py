@@ -5,7 +5,7 @@ from pathlib import Path
 
 import markdown
 
-from pipeline import frontmatter, media
+from pipeline import frontmatter, media, sink
 from pipeline.errors import SinkWriteError
 from pipeline.markup import EXTENSIONS
 from pipeline.render import Rendered
@@ -237,15 +237,15 @@ def test_write_error_stops_the_build_naming_the_file(corpus_dir, tmp_path):
 
 def test_unwritable_output_file_is_reported(tmp_path, monkeypatch):
     # Root ignores permission bits, so inject the error the kernel would give.
-    real_open = open
+    real_create = sink.create_new
 
     def deny(path, *args, **kwargs):
-        if "locked" in os.fspath(path):
+        if "locked" in path:
             raise PermissionError(13, "Permission denied")
-        return real_open(path, *args, **kwargs)
+        return real_create(path, *args, **kwargs)
 
     write(tmp_path / "c", "locked.md", "x\n")
-    monkeypatch.setattr("builtins.open", deny)
+    monkeypatch.setattr(sink, "create_new", deny)
     report = build(tmp_path / "c", tmp_path / "s")
     assert report.fatal == "cannot write the site: locked.html: cannot write: Permission denied"
 

@@ -87,3 +87,22 @@ def test_sink_reports_an_output_folder_it_cannot_create(tmp_path):
     (tmp_path / "file").write_bytes(b"")
     with pytest.raises(SinkWriteError, match="cannot create output folder"):
         DirectSink(tmp_path / "file" / "site")
+
+
+@pytest.mark.parametrize("name", sorted(SINKS))
+@pytest.mark.parametrize("size", [10, 2 << 20], ids=["write", "mmap"])
+def test_a_link_at_a_temporary_name_is_replaced_not_followed(tmp_path, name, size):
+    outside = tmp_path / "precious.txt"
+    outside.write_bytes(b"keep me")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "a.html").write_bytes(b"old")  # a site already there: written in place
+    os.symlink(outside, site / f".a.html.{os.getpid()}.tmp")
+    os.link(outside, site / f".b.html.{os.getpid()}.tmp")  # a hard link: never truncated
+    with open_sink(name, site) as sink:
+        sink.write("a.html", b"A" * size)
+        sink.write("b.html", b"B" * size)
+    assert outside.read_bytes() == b"keep me"
+    assert (site / "a.html").read_bytes() == b"A" * size
+    assert (site / "b.html").read_bytes() == b"B" * size
+    assert not (site / "a.html").is_symlink()
