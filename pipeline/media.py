@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from pipeline import confine
+from pipeline import claims, confine
 from pipeline.discover import Sources
 from pipeline.errors import PipelineError
 from pipeline.page import PAGE_SUFFIXES
@@ -149,16 +149,19 @@ def _to_copy(
     """The files to copy, each with the (page, URL) references to it; and the site paths
     of those that the previous build copied and that did not change since."""
     report, cache = writer.report, writer.cache
+    room = claims.budget(writer.root)
     copies: dict[str, list[tuple[str, str]]] = {}
     kept: set[str] = set()
     for source, links in pages:
         for url, target in dict.fromkeys(links):  # each of the page's URLs once
             if target in written or target in kept:
+                if target in found.files and claims.reserved(target):  # not copied: say so
+                    report.unresolved.append(Problem(source, _reserved(url, target)))
                 continue
             if target in copies:
                 copies[target].append((source, url))
                 continue
-            problem = _unresolved(url, target, found)
+            problem = _unresolved(url, target, found) or _unwritable(url, target, written, room)
             if problem is not None:
                 report.unresolved.append(Problem(source, problem))
             elif cache.enabled and _unchanged(content / target, target, writer):
@@ -205,4 +208,26 @@ def _unresolved(url: str, target: str, found: Sources) -> str | None:
         return f"{url} does not resolve"
     if target.endswith(PAGE_SUFFIXES):
         return f"{url} links to a Markdown source, not to its page"
+    if claims.reserved(target):  # a copy would replace the site's own file
+        return _reserved(url, target)
+    return None
+
+
+def _reserved(url: str, target: str) -> str:
+    return f"{url}: {target} is reserved for the site; the content file is not copied (move it)"
+
+
+def _unwritable(url: str, target: str, written: set[str], room: int) -> str | None:
+    """Why the site cannot hold a copy of the content file ``target``, or None.
+
+    ``written``: the site paths the build wrote; ``room``: ``claims.budget`` of the site.
+    """
+    problem = claims.unwritable(target, room, hint="rename the file")
+    if problem is not None:  # the sink writes a temporary ".NAME.PID.tmp" beside it
+        return f"{url}: {target} cannot be copied: its {problem}"
+    folder = posixpath.dirname(target)
+    while folder:
+        if folder in written:  # the sink could not make the folder: the build would stop
+            return f"{url}: {target} needs {folder} as a folder, but the site writes a file there"
+        folder = posixpath.dirname(folder)
     return None

@@ -13,15 +13,11 @@ import os
 from pathlib import Path
 from typing import Protocol
 
-from pipeline import confine, frontmatter
+from pipeline import claims, confine, frontmatter
 from pipeline.cache.entries import Signature, SourceEntry, signature
 from pipeline.errors import PipelineError, describe
 from pipeline.page import Page, output_path
 from pipeline.report import BuildReport, Problem
-
-# Output paths the site itself needs; a page mapped onto one of these fails.
-RESERVED = ("index.html", "feed.xml", "sitemap.xml")
-RESERVED_FOLDERS = ("page", "tags", "assets")
 
 
 class Memo(Protocol):
@@ -35,16 +31,25 @@ class Memo(Protocol):
 
 
 def parse(
-    content: Path, sources: list[str], report: BuildReport, memo: Memo | None = None
+    content: Path,
+    sources: list[str],
+    report: BuildReport,
+    memo: Memo | None = None,
+    *,
+    out_dir: str | os.PathLike[str] | None = None,
+    sidecars: bool = True,
+    cards: bool = True,
 ) -> list[Page]:
     """The pages to build, in source order; failures and drafts go to ``report``.
 
     A Page keeps no Markdown body (``body_start`` says where it starts in the file), so
     a large site is not held in memory: the render stage reads it again. Whatever goes
-    wrong with one page fails that page alone, with a one-line reason.
+    wrong with one page fails that page alone, with a one-line reason. Which pages may
+    write their files is decided once all are read (pipeline/claims.py): ``out_dir``, the
+    output folder, bounds their paths' length; ``sidecars`` and ``cards``, whether those
+    files are written too (unless told otherwise, they are claimed).
     """
     pages: list[Page] = []
-    claimed: dict[str, str] = {}
     root = confine.root_of(content)
     for source in sources:
         found = signature(os.path.join(content, source)) if memo is not None else None
@@ -60,12 +65,8 @@ def parse(
         if entry.page is None:
             report.drafts += 1
             continue
-        problem = _claim(entry.page, claimed)
-        if problem is not None:
-            report.pages_failed.append(Problem(source, problem))
-            continue
         pages.append(entry.page)
-    return pages
+    return claims.settle(pages, report, out_dir, sidecars, cards)
 
 
 def _read(
@@ -115,39 +116,6 @@ def _read(
         digest=hashlib.sha256(data).hexdigest(),
     )
     return SourceEntry(found, len(data), page, page.title, page.summary)
-
-
-def _claim(page: Page, claimed: dict[str, str]) -> str | None:
-    """Why ``page`` may not have its output path, or None (then it is claimed)."""
-    out = page.out_path
-    problem = _unwritable(out)
-    if problem is not None:
-        return problem
-    if out in claimed:
-        return f"output path {out} is already taken by {claimed[out]}"
-    if out in RESERVED or out.split("/", 1)[0] in RESERVED_FOLDERS:
-        return f"output path {out} is reserved for the site; set a slug"
-    claimed[out] = page.source
-    return None
-
-
-# A file name's limit on Linux file systems, less what a sink adds for its temporary name
-# (".NAME.PID.tmp"): a longer output name would stop the whole build at write time.
-NAME_MAX = 255 - len(".") - len(".4194304.tmp")
-
-
-def _unwritable(out: str) -> str | None:
-    """Why no file system could hold ``out``, or None."""
-    try:
-        names = [name.encode() for name in out.split("/")]
-    except UnicodeEncodeError:
-        return "the file name is not valid UTF-8; rename the file"
-    if len(names[-1]) > NAME_MAX:
-        return (
-            f"output file name is {len(names[-1])} bytes, more than {NAME_MAX}; "
-            "set a shorter slug or rename the file"
-        )
-    return None
 
 
 def read_bytes(path: Path, source: str, root: str) -> bytes:

@@ -46,14 +46,14 @@ class PipelineRunner:
 
     ``jobs``: rendering processes (1 renders here and starts no pool). ``cache_dir``: the
     build cache folder (None: no cache); ``clean`` ignores what it holds. ``trace``: where
-    to write a Chrome trace-event JSON of the build. ``out_dir``: the folder the sink
-    writes into, to check that cached outputs are still there (default: ``sink.root``).
-    ``stages``: the implementation of each stage (pipeline/stages.py). ``verify``: trust no
-    file's size and modification time, compare what it holds (templates are re-read).
-    ``page_timeout``: seconds one page may take to render before it fails alone (None: no
-    limit). ``sidecars``: write ``<page>.json`` beside each page; ``search``: the search index
-    and the theme's search page (pipeline/page_extras.py). ``cards``: a social card per
-    page, "standard" or "high" (None, "off": none).
+    to write a Chrome trace-event JSON of the build. ``out_dir``: the site folder, to check
+    that cached outputs are still there (default: ``sink.root``). ``stages``: each stage's
+    implementation (pipeline/stages.py). ``verify``: trust no file's size and modification
+    time, compare what it holds (templates are re-read). ``page_timeout``: seconds a page's
+    Markdown or template may take before it fails alone (None: no limit). ``sidecars``:
+    write ``<page>.json`` beside each page; ``search``: the search index and the theme's
+    search page (pipeline/page_extras.py). ``cards``: a social card per page, "standard"
+    or "high" (None, "off": none).
     """
 
     def __init__(
@@ -179,7 +179,8 @@ class PipelineRunner:
             )
         with clock.stage("parse"):
             memo = cache if cache.enabled else None
-            pages = stages.parse(content, found.pages, report, memo)
+            pages = stages.parse(content, found.pages, report, memo, out_dir=self.out_dir,
+                                 sidecars=self.sidecars, cards=self.cards is not None)  # fmt: skip
         with clock.stage("cache"):
             build = _Build(self, report, clock, cache, feed_candidates(pages), extras)
             plan, tasks = build.plan(pages)
@@ -361,8 +362,7 @@ class _Build:
             if inputs is not None and not failed:
                 cache.record_site(inputs, paths)
         with stage("write"):
-            css = template_files.static("style.css")
-            self.writer.site_file("assets/style.css", css)
+            self.writer.site_file("assets/style.css", template_files.static("style.css"))
         written.add("assets/style.css")
         return written
 

@@ -21,9 +21,8 @@ from typing import TYPE_CHECKING, Protocol
 from pipeline import lazy, media, site
 from pipeline.discover import Sources, discover
 from pipeline.page import Page
-from pipeline.parse import Memo, parse
+from pipeline.parse import parse
 from pipeline.render import Rendered, Renderer, Task
-from pipeline.report import BuildReport
 
 if TYPE_CHECKING:
     import jinja2
@@ -50,7 +49,7 @@ class Stages:
 
     discover: Callable[[Path], Sources]
     # (content, sources, report, memo: what the cache recalls of page files, or None)
-    parse: Callable[[Path, list[str], BuildReport, Memo | None], list[Page]]
+    parse: Callable[..., list[Page]]  # (content, sources, report, memo, *, out_dir, ...)
     # (jobs, page_timeout=seconds or None, content=the content folder) -> a renderer
     render: Callable[..., RenderStage]
     environment: Callable[[Path], jinja2.Environment]  # the templates a content folder uses

@@ -27,7 +27,7 @@ import jinja2
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from pipeline import confine, deadline
+from pipeline import claims, confine, deadline
 from pipeline.errors import describe as describe_failure
 from pipeline.page import url_of
 from pipeline.sink import remove_quietly, temp_name
@@ -47,8 +47,9 @@ class TemplateFailure(jinja2.TemplateRuntimeError):
 
 
 def tag_slug(tag: str) -> str:
-    """The file name of a tag's page: lowercase ASCII words joined by '-'."""
-    return _NOT_SLUG.sub("-", tag.lower()).strip("-") or "tag"
+    """The file name of a tag's page: lowercase ASCII words joined by '-'. One too long for
+    a file name (``tags/<slug>.html``) is cut and ends with a short hash of the whole."""
+    return claims.fit_name(_NOT_SLUG.sub("-", tag.lower()).strip("-") or "tag", ".html")
 
 
 def rfc3339(when: Any) -> str:

@@ -161,7 +161,10 @@ def test_bad_inputs_fail_alone_with_a_clear_reason(tmp_path):
     reasons = {p.path: p.message for p in report.pages_failed}
     assert reasons == {
         "binary.md": "binary file, not Markdown text",
-        "dup-b.md": "output path same.html is already taken by dup-a.md",
+        "dup-a.md": "output path same.html is claimed by dup-b.md too; none of them is built "
+        "(the site keeps what it had): give each its own slug",
+        "dup-b.md": "output path same.html is claimed by dup-a.md too; none of them is built "
+        "(the site keeps what it had): give each its own slug",
         "empty.md": "empty file",
         "escape.md": "line 2: front matter 'slug': '../../outside' must be one file name "
         "(no '/', no leading '.')",
@@ -171,7 +174,7 @@ def test_bad_inputs_fail_alone_with_a_clear_reason(tmp_path):
         "unknown.md": "unknown template 'nonexistent.html'",
         "unreadable.md": "cannot read: No such file or directory",
     }
-    assert report.pages_built == 2  # good.md and dup-a.md
+    assert report.pages_built == 1  # good.md: neither dup-a.md nor dup-b.md takes same.html
     assert (tmp_path / "site/good.html").is_file() and (tmp_path / "site/tags/t.html").is_file()
     assert not (tmp_path / "outside.html").exists()
 
