@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from pipeline.batch_sink import NEW_STAGING_PREFIX, STAGING_PREFIX
 from pipeline.sink import TEMP_NAME
 
+# A site folder may be a repository (GitHub Pages): no build writes into these.
+VCS_FOLDERS = frozenset({".git", ".hg", ".svn"})
+
 
 @dataclass(slots=True)
 class Leftovers:
@@ -33,7 +36,8 @@ def remove_leftovers(root: str, *, recursive: bool = True) -> Leftovers:
     """Remove a killed build's temporary files and staging folders under ``root``.
 
     Symlinks are never followed. ``recursive``: look into sub-folders too (an output
-    folder), or only at ``root``'s own entries (a cache folder).
+    folder; not a version control system's, whose temporary files, such as git's
+    ``.pack.1.tmp``, are its own), or only at ``root``'s own entries (a cache folder).
     """
     found = Leftovers()
     todo = [root]
@@ -49,7 +53,7 @@ def remove_leftovers(root: str, *, recursive: bool = True) -> Leftovers:
             if entry.is_dir(follow_symlinks=False):
                 if folder == root and entry.name.startswith((STAGING_PREFIX, NEW_STAGING_PREFIX)):
                     _remove_staging(entry.path, found)
-                elif recursive:
+                elif recursive and entry.name not in VCS_FOLDERS:
                     todo.append(entry.path)
             elif _is_temp(entry.name) and not entry.is_symlink():
                 try:

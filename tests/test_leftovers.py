@@ -71,3 +71,10 @@ def test_a_build_removes_a_killed_builds_leftovers_and_says_so(tmp_path, capsys)
     err = capsys.readouterr().err
     assert "note: removed 2 temporary file(s) or staging folder(s) left by a killed build" in err
     assert not any(p.name.startswith(".") for p in site.rglob("*"))
+
+
+def test_a_repository_in_the_site_folder_is_not_swept(tmp_path):
+    write(tmp_path, "docs/.a.html.123.tmp", "x")
+    write(tmp_path, ".git/objects/pack/.pack.1.tmp", "git's own")
+    assert remove_leftovers(str(tmp_path)).removed == 1
+    assert (tmp_path / ".git/objects/pack/.pack.1.tmp").is_file()
