@@ -286,14 +286,15 @@ def _cards_line(report: BuildReport | stamp.Summary) -> str:
     return line + (f", {report.cards_failed} failed" if report.cards_failed else "")
 
 
-# C0 and C1 controls, DEL, and the bidirectional overrides and isolates.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls, DEL, and the bidirectional overrides and isolates. A pattern, not
+# compiled at import: compiling it cost a no-change rebuild 1.4% of its instructions.
+_CONTROL = "[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 
 
 def _shown(text: str) -> str:
     """``text`` with control characters as escapes: a file name from the content (it may
     come from a pull request) must not move the terminal's cursor or fake a log line."""
-    return _CONTROL.sub(lambda m: repr(m[0])[1:-1], text)
+    return re.sub(_CONTROL, lambda m: repr(m[0])[1:-1], text)
 
 
 def _removed_line(report: BuildReport | stamp.Summary) -> str:
