@@ -103,9 +103,11 @@ def test_a_page_that_fails_keeps_its_previous_files(content, tmp_path):
         assert after[path] == before[path]
 
 
-def test_a_media_file_that_cannot_be_read_keeps_its_previous_copy(content, tmp_path, monkeypatch):
-    site = tmp_path / "site"
-    build(content, site, tmp_path / "cache")
+def test_a_media_file_that_cannot_be_read_keeps_its_copy_until_its_source_is_gone(
+    content, tmp_path, monkeypatch
+):
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    build(content, site, cache)
     os.utime(content / "docs/pic.png", ns=(1, 1))  # changed: it must be read again
     real = confine.read_content
 
@@ -115,9 +117,14 @@ def test_a_media_file_that_cannot_be_read_keeps_its_previous_copy(content, tmp_p
         return real(path, root, name)
 
     monkeypatch.setattr(confine, "read_content", failing)
-    report = build(content, site, tmp_path / "cache")
+    report = build(content, site, cache)
     assert any("pic.png" in p.message for p in report.unresolved)
     assert (site / "docs/pic.png").read_bytes() == b"\x89PNG not really"
+    monkeypatch.undo()
+    delete_b(content)
+    (content / "docs/pic.png").unlink()
+    build(content, site, cache)
+    assert not (site / "docs/pic.png").exists()
 
 
 def test_what_the_manifest_does_not_name_or_no_longer_matches_stays(content, tmp_path):
@@ -197,29 +204,6 @@ def test_a_page_deleted_after_it_failed_is_still_removed(content, tmp_path):
     delete_b(content)
     build(content, site, cache)
     assert not {"docs/b.html", "docs/b.json"} & tree(site).keys()
-
-
-def test_a_media_file_deleted_after_it_could_not_be_read_is_still_removed(
-    content, tmp_path, monkeypatch
-):
-    site, cache = tmp_path / "site", tmp_path / "cache"
-    build(content, site, cache)
-    os.utime(content / "docs/pic.png", ns=(1, 1))
-    real = confine.read_content
-
-    def failing(path, root, name):
-        if name == "docs/pic.png":
-            raise OSError(5, "Input/output error")
-        return real(path, root, name)
-
-    monkeypatch.setattr(confine, "read_content", failing)
-    build(content, site, cache)
-    monkeypatch.undo()
-    assert (site / "docs/pic.png").is_file()
-    delete_b(content)
-    (content / "docs/pic.png").unlink()
-    build(content, site, cache)
-    assert not (site / "docs/pic.png").exists()
 
 
 def test_after_a_build_that_stopped_the_files_it_kept_are_still_known(content, tmp_path):
