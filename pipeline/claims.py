@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import posixpath
 from collections.abc import Iterator
 
 from pipeline import sidecar
@@ -64,10 +63,11 @@ def unwritable(
     for it adds (a page's social card).
     """
     try:
-        size = len(path.encode())
-        name = len(posixpath.basename(path).encode())
+        encoded = path.encode()
     except UnicodeEncodeError:
         return "the file name is not valid UTF-8; rename the file"
+    size = len(encoded)
+    name = size - encoded.rfind(b"/") - 1
     if name > NAME_MAX:
         return f"file name is {name} bytes, more than {NAME_MAX}; {hint}"
     longest = size + extra + TEMP_EXTRA
@@ -134,25 +134,34 @@ def settle(
 
 
 def _folders(owners: dict[str, list[tuple[str, str]]], problems: dict[str, str]) -> None:
-    """Fail every page that writes a file where another needs a folder, and that other."""
-    for path, claims in owners.items():
-        folder = posixpath.dirname(path)
-        while folder:
-            held = owners.get(folder)
-            if held is not None:
-                source, what = claims[0]
-                for owner, its in held:
-                    problems.setdefault(
-                        owner,
-                        f"{its} {folder} is a file, but {source} needs it as a folder for "
-                        f"{path}; neither is built: rename one of them",
-                    )
+    """Fail every page that writes a file where another needs a folder, and that other.
+
+    Every folder some path needs is listed once (a path's parents are walked only up to
+    one already listed), so this stays linear in the paths; a conflict is rare, and only
+    then are the paths under that folder looked for."""
+    needed: set[str] = set()
+    for path in owners:
+        cut = path.rfind("/")
+        while cut > 0 and path[:cut] not in needed:
+            needed.add(path[:cut])
+            cut = path.rfind("/", 0, cut)
+    for folder in sorted(needed & owners.keys()):
+        held = owners[folder]
+        for path, claims in owners.items():
+            if not path.startswith(folder + "/"):
+                continue
+            source, what = claims[0]
+            for owner, its in held:
                 problems.setdefault(
-                    source,
-                    f"{what} {path} needs {folder} as a folder, but it is the {held[0][1]} "
-                    f"of {held[0][0]}; neither is built: rename one of them",
+                    owner,
+                    f"{its} {folder} is a file, but {source} needs it as a folder for "
+                    f"{path}; neither is built: rename one of them",
                 )
-            folder = posixpath.dirname(folder)
+            problems.setdefault(
+                source,
+                f"{what} {path} needs {folder} as a folder, but it is the {held[0][1]} "
+                f"of {held[0][0]}; neither is built: rename one of them",
+            )
 
 
 def _names(sources: Iterator[str] | list[str]) -> str:
