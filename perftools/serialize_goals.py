@@ -145,7 +145,8 @@ def _manifest_value(recs: list[dict[str, Any]]) -> Any:
     import datetime as dt
 
     from pipeline.cache import manifest
-    from pipeline.cache.entries import Output, PageEntry, SourceEntry
+    from pipeline.cache import sources
+    from pipeline.cache.entries import Output, PageEntry
     from pipeline.page import Page
 
     pages, files = {}, {}
@@ -161,7 +162,7 @@ def _manifest_value(recs: list[dict[str, Any]]) -> Any:
                     entry["summary"], {}, entry["key"], body_start=120,
                     digest=entry["digest"])  # fmt: skip
         signature = (entry["size"], 1_700_000_000_000_000_000 + number, 1_700_000_000_000_000_000)
-        files[source] = SourceEntry(signature, entry["size"], page, page.title, page.summary)
+        files[source] = sources.to_stored(signature, page)
     return manifest.Manifest(pages=pages, sources=files)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from pipeline import claims, confine, frontmatter
-from pipeline.cache.entries import Signature, SourceEntry, signature
+from pipeline.cache.entries import Parsed, Signature, signature
 from pipeline.errors import PipelineError, describe
 from pipeline.page import Page, output_path
 from pipeline.report import BuildReport, Problem
@@ -23,9 +23,9 @@ from pipeline.report import BuildReport, Problem
 class Memo(Protocol):
     """What a previous build parsed (``pipeline.cache.BuildCache``)."""
 
-    def recall_source(self, source: str, signature: Signature) -> SourceEntry | None: ...
+    def recall_source(self, source: str, signature: Signature) -> Parsed | None: ...
 
-    def remember_source(self, source: str, entry: SourceEntry) -> None: ...
+    def remember_source(self, source: str, signature: Signature, page: Page | None) -> None: ...
 
     def recall_front_matter(self, source: str, digest: str) -> Page | None: ...
 
@@ -52,20 +52,22 @@ def parse(
     pages: list[Page] = []
     root = confine.root_of(content)
     for source in sources:
+        # Taken before reading: a file that changes while it is read is read again next time.
         found = signature(os.path.join(content, source)) if memo is not None else None
-        entry = memo.recall_source(source, found) if memo is not None and found else None
-        if entry is None:
-            entry = _read(content, source, root, report, found, memo)
-            if memo is not None and entry is not None and found is not None:
-                memo.remember_source(source, entry)
-        if entry is None:
+        parsed = memo.recall_source(source, found) if memo is not None and found else None
+        if parsed is None:
+            parsed = _read(content, source, root, report, memo)
+            if memo is not None and parsed is not None and found is not None:
+                memo.remember_source(source, found, parsed[1])
+        if parsed is None:
             continue
+        size, page = parsed
         report.sources += 1
-        report.source_bytes += entry.size
-        if entry.page is None:
+        report.source_bytes += size
+        if page is None:
             report.drafts += 1
             continue
-        pages.append(entry.page)
+        pages.append(page)
     return claims.settle(pages, report, out_dir, sidecars, cards)
 
 
@@ -74,15 +76,10 @@ def _read(
     source: str,
     root: str,
     report: BuildReport,
-    found: Signature | None,
     memo: Memo | None = None,
-) -> SourceEntry | None:
+) -> Parsed | None:
     """The page file read and its front matter parsed, or recalled from ``memo`` if it is
-    the same text; None when it fails (reported).
-
-    ``found``: its signature, taken before reading (a file that changes while it is read
-    is read again next time).
-    """
+    the same text; None when it fails (reported)."""
     try:
         data = read_bytes(content / source, source, root)
         text = decode(data, source)
@@ -92,7 +89,7 @@ def _read(
             page = memo.recall_front_matter(source, block_digest)
             if page is not None:
                 page.body_start, page.digest = body_start, hashlib.sha256(data).hexdigest()
-                return SourceEntry(found, len(data), page, page.title, page.summary)
+                return len(data), page
         meta = frontmatter.parse(block, source, block_digest)
     except PipelineError as exc:
         report.pages_failed.append(Problem(source, reason(exc)))
@@ -101,7 +98,7 @@ def _read(
         report.pages_failed.append(Problem(source, describe(exc, "front matter")))
         return None
     if meta.draft:
-        return SourceEntry(found, len(data), None)
+        return len(data), None
     page = Page(
         source=source,
         title=meta.title or "",
@@ -115,7 +112,7 @@ def _read(
         body_start=body_start,
         digest=hashlib.sha256(data).hexdigest(),
     )
-    return SourceEntry(found, len(data), page, page.title, page.summary)
+    return len(data), page
 
 
 def read_bytes(path: Path, source: str, root: str) -> bytes:

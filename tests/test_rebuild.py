@@ -179,3 +179,13 @@ def test_a_title_from_the_heading_is_not_stored_as_front_matter(content, tmp_pat
     assert "From The Heading" in (tmp_path / "site/index.html").read_text()
     body = json.loads((tmp_path / "cache" / MANIFEST).read_bytes().split(b"\n", 1)[1])
     assert body["sources"]["plain.md"][3] == ""  # its title
+
+
+def test_front_matter_the_cache_cannot_store_is_read_again_not_fatal(content, tmp_path):
+    cache = BuildCache.open(tmp_path / "cache", "key", False, [])
+    [page, *_] = parse.parse(content, ["one.md"], BuildReport())
+    page.meta = {"odd": object()}  # no YAML loader gives one; the cache must not fail on it
+    cache.remember_source("one.md", (1, 2, 3), page)
+    cache.remember_source("draft.md", (4, 5, 6), None)
+    assert list(cache.new.sources) == ["draft.md"]
+    assert cache.new.sources["draft.md"].signature == (4, 5, 6)

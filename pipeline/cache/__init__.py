@@ -24,9 +24,9 @@ from pipeline.cache.entries import (
     MediaEntry,
     Output,
     PageEntry,
+    Parsed,
     Signature,
     SiteEntry,
-    SourceEntry,
     TemplateEntry,
     present,
 )
@@ -108,27 +108,33 @@ class BuildCache:
 
     # --- page files ---
 
-    def recall_source(self, source: str, signature: Signature) -> SourceEntry | None:
+    def recall_source(self, source: str, signature: Signature) -> Parsed | None:
         """The page file as parsed last time, if its signature says it did not change."""
         old = self.old.sources.get(source)
         if self.verify or old is None or old.signature != signature:
             return None
         self.new.sources[source] = old
-        return old
+        return old.size, sources.page_of(source, old)
 
     def recall_front_matter(self, source: str, digest: str) -> Page | None:
         """A fresh Page of the page file as parsed last time, if its front matter was this
         same text (``digest``, frontmatter.digest()): the build fills in its body's fields."""
         old = self.old.sources.get(source)
-        if old is None or old.stored is None or old.page is None:
+        if old is None or old.title is None or old.meta_digest != digest:
             return None
-        if old.page.meta_digest != digest:
-            return None
-        return sources.from_stored(source, old.stored).page
+        return sources.page_of(source, old)
 
-    def remember_source(self, source: str, entry: SourceEntry) -> None:
-        if _utf8(source):  # a name that is not (a file name not in UTF-8) is read every time
-            self.new.sources[source] = entry
+    def remember_source(self, source: str, signature: Signature, page: Page | None) -> None:
+        """The page file as parsed (``page`` None: a draft), before the build fills it in.
+
+        Not remembered, so read again next time: a name that is not UTF-8, and front
+        matter that ``sources.values`` cannot store."""
+        if not _utf8(source):
+            return
+        try:
+            self.new.sources[source] = sources.to_stored(signature, page)
+        except TypeError:
+            pass
 
     # --- pages ---
 

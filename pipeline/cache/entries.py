@@ -13,19 +13,18 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import msgspec
 
 from pipeline.page import CardRef, Page
 
-if TYPE_CHECKING:
-    from pipeline.cache.sources import Stored
-
 # What says a source file is unchanged without reading it: size, modification time and
 # inode change time (which no tool that copies or touches a file can set back).
 Signature = tuple[int, int, int]
+
+# A page file parsed, or recalled from the cache: the bytes it had, and its Page (None: a
+# draft).
+Parsed = tuple[int, Page | None]
 
 
 def signature(path: str) -> Signature | None:
@@ -101,21 +100,6 @@ class PageEntry(msgspec.Struct, frozen=True, array_like=True, gc=False, omit_def
     sidecar: Output | None = None  # its sidecar file, when the build wrote one
     search: str | None = None  # digest of its search entries (pipeline/search_cache.py)
     card: CardEntry | None = None  # when the build drew cards
-
-
-@dataclass(slots=True, frozen=True)
-class SourceEntry:
-    """A page file as parsed: what parsing it gives again while its signature holds."""
-
-    signature: Signature | None  # None: not to be remembered (not a regular file)
-    size: int  # bytes read
-    page: Page | None  # the Page the build gets (and fills in); None: a draft
-    # The two fields a build may fill in from the rendered page, as the front matter had them.
-    title: str = ""
-    summary: str = ""
-    # What the manifest read (None: parsed by this build): saved again as it is, since the
-    # build fills in ``page``. Not compared: it is this entry in another form.
-    stored: Stored | None = field(default=None, compare=False, repr=False)
 
 
 class MediaEntry(msgspec.Struct, frozen=True, array_like=True, gc=False):

@@ -35,7 +35,6 @@ from pipeline.cache.entries import (
     Output,
     PageEntry,
     SiteEntry,
-    SourceEntry,
     TemplateEntry,
 )
 from pipeline.cache.errors import CacheError, ForeignCache
@@ -55,7 +54,7 @@ class Manifest:
     media: dict[str, MediaEntry] = field(default_factory=dict)
     site: SiteEntry | None = None
     templates: TemplateEntry | None = None
-    sources: dict[str, SourceEntry] = field(default_factory=dict)  # page files, as parsed
+    sources: dict[str, sources.Stored] = field(default_factory=dict)  # page files, as parsed
 
 
 def checksum(body: bytes | memoryview) -> bytes:
@@ -120,8 +119,9 @@ def load(path: Path, site_key: str) -> Manifest:
                 f"{data.made_by!r})",
                 Manifest(data.pages, data.outputs, data.media),
             )
-        kept = {source: sources.from_stored(source, s) for source, s in data.sources.items()}
-    return Manifest(data.pages, data.outputs, data.media, data.site, data.templates, kept)
+        for source, stored in data.sources.items():
+            sources.check(source, stored)
+    return Manifest(data.pages, data.outputs, data.media, data.site, data.templates, data.sources)
 
 
 def save(folder: Path, site_key: str, manifest: Manifest) -> None:
@@ -136,11 +136,7 @@ def save(folder: Path, site_key: str, manifest: Manifest) -> None:
         media=manifest.media,
         site=manifest.site,
         templates=manifest.templates,
-        sources={
-            source: sources.to_stored(entry)
-            for source, entry in manifest.sources.items()
-            if entry.signature is not None
-        },
+        sources=manifest.sources,
     )
     body = _ENCODER.encode(data)
     path = folder / MANIFEST

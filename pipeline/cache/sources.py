@@ -1,9 +1,10 @@
-"""A parsed page file (``entries.SourceEntry``) as the manifest stores it, and back.
+"""A parsed page file as the build cache keeps it, and the Page it gives again.
 
-``Stored`` is the flat list the manifest holds for each page file; msgspec checks its
-types while it decodes the manifest (a damaged or foreign entry raises there, and the
-manifest says which). Front-matter values beyond the known keys go through ``values``,
-which keeps every type YAML's safe loader gives.
+``Stored`` is the flat list the manifest holds for each page file, and the build keeps
+it in that form: msgspec checks its types while it decodes the manifest (a damaged or
+foreign entry raises there, and the manifest says which), and a Page is made from it
+only when the parse stage recalls it. Front-matter values beyond the known keys go
+through ``values``, which keeps every type YAML's safe loader gives.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import msgspec
 
 from pipeline.cache import values
-from pipeline.cache.entries import SourceEntry
+from pipeline.cache.entries import Signature
 from pipeline.cache.errors import CacheError
 from pipeline.page import Page
 
@@ -39,22 +40,24 @@ class Stored(msgspec.Struct, frozen=True, array_like=True, omit_defaults=True, g
     meta: Any = None  # values.encode(front matter beyond the known keys); None: none
     body_start: int = 0
 
+    @property
+    def signature(self) -> Signature:
+        return (self.size, self.mtime_ns, self.ctime_ns)
 
-def to_stored(entry: SourceEntry) -> Stored:
-    """``entry`` as stored: what the manifest gave, else made from its page as parsed (the
-    title and summary as the front matter had them). Only entries with a signature."""
-    if entry.stored is not None:
-        return entry.stored
-    size, mtime_ns, ctime_ns = entry.signature  # type: ignore[misc]
-    page = entry.page
+
+def to_stored(signature: Signature, page: Page | None) -> Stored:
+    """A page file as parsed, stored: its signature and ``page`` (None: a draft) as its front
+    matter gave it, before the build fills in a title or summary from the rendered page.
+    TypeError for a front-matter value ``values`` cannot store."""
+    size, mtime_ns, ctime_ns = signature
     if page is None:
         return Stored(size, mtime_ns, ctime_ns)
     return Stored(
         size,
         mtime_ns,
         ctime_ns,
-        entry.title,
-        entry.summary,
+        page.title,
+        page.summary,
         page.template,
         page.out_path,
         page.meta_digest,
@@ -66,21 +69,18 @@ def to_stored(entry: SourceEntry) -> Stored:
     )
 
 
-def from_stored(source: str, s: Stored) -> SourceEntry:
-    """The entry, with a fresh Page (the build fills it in); CacheError if its front matter
-    is not what ``values`` writes."""
-    signature = (s.size, s.mtime_ns, s.ctime_ns)
-    if s.title is None:
-        return SourceEntry(signature, s.size, None, stored=s)
-    meta: dict[Any, Any] = {}
+def check(source: str, s: Stored) -> None:
+    """CacheError if the entry's front matter is not what ``values`` writes (the manifest
+    checks every entry when it loads, so that ``page_of`` never fails)."""
     if s.meta is not None:
-        try:
-            meta = values.decode(s.meta)
-        except values.StoredValueError as exc:
-            raise CacheError(f"corrupt (bad source entry for {source}: {exc})") from None
-        if type(meta) is not dict:
-            raise CacheError(f"corrupt (bad source entry for {source}: meta is not a mapping)")
-    page = Page(
+        _meta(source, s.meta)
+
+
+def page_of(source: str, s: Stored) -> Page | None:
+    """A fresh Page of the entry (the build fills it in); None for a draft."""
+    if s.title is None:
+        return None
+    return Page(
         source,
         s.title,
         s.date,
@@ -88,9 +88,18 @@ def from_stored(source: str, s: Stored) -> SourceEntry:
         s.template,
         s.out_path,
         s.summary,
-        meta,
+        {} if s.meta is None else _meta(source, s.meta),
         s.meta_digest,
         body_start=s.body_start,
         digest=s.digest,
     )
-    return SourceEntry(signature, s.size, page, s.title, s.summary, stored=s)
+
+
+def _meta(source: str, stored: Any) -> dict[Any, Any]:
+    try:
+        meta = values.decode(stored)
+    except values.StoredValueError as exc:
+        raise CacheError(f"corrupt (bad source entry for {source}: {exc})") from None
+    if type(meta) is not dict:
+        raise CacheError(f"corrupt (bad source entry for {source}: meta is not a mapping)")
+    return meta
