@@ -11,13 +11,15 @@ fails the one file being made.
 from __future__ import annotations
 
 import errno
+import functools
+import hashlib
 import io
 import itertools
 import os
 import posixpath
-import re
 import stat
 import sys
+import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
@@ -38,7 +40,6 @@ from pipeline.template_files import THEME, USER_TEMPLATES, user_folder
 TEMPLATE_TIMEOUT = 60.0
 MAX_REPEAT = 1_000_000  # items or characters a template may make with '*'
 JOIN_CHUNKS = 4096  # a page's template yields about 40
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _NOT_FOUND = (errno.ENOENT, errno.ENOTDIR)
 
 
@@ -46,10 +47,23 @@ class TemplateFailure(jinja2.TemplateRuntimeError):
     """A template that cannot be used or failed, with a one-line reason."""
 
 
+@functools.lru_cache(maxsize=4096)  # every page's template asks for its tags' slugs
 def tag_slug(tag: str) -> str:
-    """The file name of a tag's page: lowercase ASCII words joined by '-'. One too long for
-    a file name (``tags/<slug>.html``) is cut and ends with a short hash of the whole."""
-    return claims.fit_name(_NOT_SLUG.sub("-", tag.lower()).strip("-") or "tag", ".html")
+    """The file name of a tag's page (``tags/<slug>.html``): the tag in lower case, its
+    words (letters, marks and digits of any script: "日本", "हिन्दी") joined by '-'.
+
+    Tags that differ only in case or spacing share a page. One with other characters
+    ("C#", "C++", "node.js", an emoji) would share it with another ("C"), so it ends with
+    a short hash of the tag; so does one named "index", the tags' own page. One too long
+    for a file name is cut and ends with a hash of the whole.
+    """
+    text = " ".join(unicodedata.normalize("NFC", tag).lower().split())
+    kept = "".join(c if c == "_" or unicodedata.category(c)[0] in "LMN" else " " for c in text)
+    slug = "-".join(kept.split())
+    if slug.replace("-", " ") != " ".join(text.replace("-", " ").split()) or slug == "index":
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        slug = f"{slug or 'tag'}-{digest}"
+    return claims.fit_name(slug, ".html")
 
 
 def rfc3339(when: Any) -> str:

@@ -178,3 +178,24 @@ def test_feed_dates_have_four_digit_years(tmp_path):
     updated = re.findall(r"<updated>([^<]*)</updated>", feed)
     assert set(updated) == {"2024-05-06T00:00:00Z", "0099-01-02T00:00:00Z"}
     assert templates.rfc3339(datetime.datetime(7, 8, 9, 10, 11, 12)) == "0007-08-09T10:11:12Z"
+
+
+def test_distinct_tags_get_pages_of_their_own_in_any_script(tmp_path):
+    c = tmp_path / "c"
+    tags = ["日本", "中文", "C#", "C++", "c", "index", "🚀", "हिन्दी", "Node.js"]
+    write(c, "a.md", f"---\ntitle: A\ntags: [{', '.join(repr(t) for t in tags)}]\n---\ntext\n")
+    write(c, "b.md", "---\ntitle: B\ntags: [Python, ' python ', Machine Learning]\n---\ntext\n")
+    write(c, "d.md", "---\ntitle: D\ntags: [python, machine-learning]\n---\ntext\n")
+    assert PipelineRunner(c, DirectSink(tmp_path / "s")).run().ok
+    site = tmp_path / "s"
+    page_of = {}
+    for path in (site / "tags").iterdir():
+        if path.name != "index.html":
+            page_of[re.search(r"<h1>Tagged “(.*?)”</h1>", path.read_text())[1]] = path.name
+    assert {"日本.html", "中文.html", "c.html", "हिन्दी.html"} <= set(page_of.values())
+    assert len(set(page_of.values())) == len(tags) + 2  # and python, machine-learning
+    assert page_of["Python"] == "python.html"  # the first spelling names the page
+    assert "B" in (site / "tags/machine-learning.html").read_text()
+    assert "D" in (site / "tags/machine-learning.html").read_text()
+    listed = (site / "tags/index.html").read_text()
+    assert all(f'tags/{name}"' in listed for name in page_of.values())

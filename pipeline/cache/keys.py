@@ -23,7 +23,8 @@ _HASHED = tuple(f.name for f in dataclasses.fields(Page) if f.name not in _NOT_H
 
 # What the pipeline's own code makes of a page besides its templates (filters, URLs, search
 # fragments): a new value renders every page again once. 2: site paths in URLs encode "#".
-RENDERING = 2
+# 3: tag slugs keep letters of every script, and distinct tags get distinct pages.
+RENDERING = 3
 
 
 def site_key(title: str, base_url: str, stages: str = "", extensions: tuple[str, ...] = ()) -> str:
