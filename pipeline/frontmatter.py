@@ -141,7 +141,12 @@ def _date(value: Any, fail) -> dt.datetime:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC)
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError:  # 9999-12-31 23:00-05:00 is in year 10000 in UTC
+            raise fail(
+                "date", f"{value.isoformat()} is past year 9999 or before year 1 in UTC"
+            ) from None
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
     raise fail("date", f"expected a date, got {type(value).__name__}")

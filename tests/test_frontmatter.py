@@ -48,6 +48,8 @@ def test_crlf_front_matter():
         ("---\ndraft: maybe\n---\n", 2, "true or false"),
         ("---\nslug: ../../etc\n---\n", 2, "one file name"),
         ("---\ntitle: {a: 1}\n---\n", 2, "expected text"),
+        ("---\ndate: 9999-12-31 23:00:00-05:00\n---\n", 2, "past year 9999"),
+        ("---\ndate: 0001-01-01 00:30:00+01:00\n---\n", 2, "before year 1"),
     ],
 )
 def test_malformed_front_matter_names_file_and_line(text, line, words):
