@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import importlib
 import re
 
@@ -10,7 +9,7 @@ import markdown
 from markdown.serializers import _escape_attrib_html as _escape_attribute
 from markdown.treeprocessors import Treeprocessor
 
-from pipeline import fastinline, media
+from pipeline import entities, fastinline, media
 from pipeline.extensions import EXTENSIONS
 
 _TAG = re.compile(r"<[^>]+>")
@@ -68,7 +67,7 @@ class _ReferenceCollector(Treeprocessor):
                     urls = None
                     break
                 if "&" in value:  # as the serializer writes it and an HTML parser reads it
-                    value = html.unescape(_escape_attribute(value))
+                    value = entities.unescape(_escape_attribute(value))
                 urls.append(value)
             if urls is None:
                 break
@@ -93,7 +92,7 @@ def references(md: markdown.Markdown, page_html: str) -> list[str]:
 def first_heading(md: markdown.Markdown) -> str | None:
     """Plain text of the first heading of the page ``md`` converted last."""
     tokens = md.toc_tokens
-    return html.unescape(tokens[0]["name"]) if tokens else None
+    return entities.unescape(tokens[0]["name"]) if tokens else None
 
 
 def summarize(page_html: str, limit: int = 200) -> str:
@@ -104,7 +103,7 @@ def summarize(page_html: str, limit: int = 200) -> str:
     end = page_html.find("</p>", start + 3) if start != -1 else -1
     if end == -1:
         return ""
-    text = " ".join(html.unescape(_TAG.sub("", page_html[start + 3 : end])).split())
+    text = " ".join(entities.unescape(_TAG.sub("", page_html[start + 3 : end])).split())
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0] + "…"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from pipeline import claims, confine
+from pipeline import claims, confine, entities
 from pipeline.discover import Sources
 from pipeline.errors import PipelineError
 from pipeline.page import PAGE_SUFFIXES
@@ -73,7 +73,7 @@ class _References(HTMLParser):
 def references(page_html: str) -> list[str]:
     """Every URL the HTML refers to, in document order."""
     parser = _References()
-    parser.feed(page_html)
+    parser.feed(entities.safe(page_html))
     parser.close()
     return parser.urls
 

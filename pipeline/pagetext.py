@@ -15,9 +15,10 @@ style with no closing is looked for no more after the first of its kind fails.
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
+
+from pipeline import entities
 
 # Every heading tag, opening or closing: one pass, so unclosed headings in raw HTML cost
 # nothing extra (a lazy ``<h2>(.*?)</h2>`` search per heading would be quadratic).
@@ -49,7 +50,7 @@ def plain(fragment: str) -> str:
             fragment = _TAG.sub("", fragment)
         else:
             fragment = _TAG.sub("", fragment[:end]) + fragment[end:]
-    return " ".join(html.unescape(fragment).split())
+    return " ".join(entities.unescape(fragment).split())
 
 
 def _without_skipped(page_html: str) -> str:

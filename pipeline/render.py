@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pipeline import confine, deadline, lazy
+from pipeline import confine, deadline, entities, lazy
 from pipeline.cards.job import CardInput, CardResult, CardSetup, draw
 from pipeline.defaults import PAGE_TIMEOUT as DEFAULT_PAGE_TIMEOUT
 from pipeline.errors import PipelineError, describe
@@ -50,9 +50,16 @@ class Rendered:
 
 def render_text(md: markdown.Markdown, body: str) -> Rendered:
     """One page's Markdown body as HTML, with its table of contents and references."""
-    md.reset()
-    md.tree_urls = None  # an empty page skips the treeprocessors
-    page_html = md.convert(body)
+    try:
+        page_html = _convert(md, body)
+    except ValueError:
+        # Python-Markdown's toc reads a heading's "&#" and 5000 digits with int(), which
+        # refuses so many (pipeline/entities.py). The same text with such references
+        # shortened means the same to a browser; any other text converts as stock does.
+        safe = entities.safe(body)
+        if safe == body:
+            raise
+        page_html = _convert(md, safe)
     return Rendered(
         html=page_html,
         toc=md.toc,
@@ -60,6 +67,12 @@ def render_text(md: markdown.Markdown, body: str) -> Rendered:
         heading=markup.first_heading(md),
         references=markup.references(md, page_html),
     )
+
+
+def _convert(md: markdown.Markdown, body: str) -> str:
+    md.reset()
+    md.tree_urls = None  # an empty page skips the treeprocessors
+    return md.convert(body)
 
 
 def render_file(
