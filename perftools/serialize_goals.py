@@ -141,24 +141,29 @@ def _manifest_row(pages: int, recs: list[dict[str, Any]], rounds: int) -> bool:
 
 
 def _manifest_value(recs: list[dict[str, Any]]) -> Any:
-    """A Manifest as a build with sidecars and search leaves it: pages and page files."""
+    """A Manifest as a default build with sidecars leaves it: pages with their search
+    digest, sidecar and standard card, their links as the build keeps them (local ones,
+    with the site path each resolves to), and page files as parsed."""
     import datetime as dt
 
-    from pipeline.cache import manifest
-    from pipeline.cache import sources
-    from pipeline.cache.entries import Output, PageEntry
-    from pipeline.page import Page
+    from pipeline.cache import manifest, sources
+    from pipeline.cache.entries import CardEntry, Output, PageEntry
+    from pipeline.media import local_target
+    from pipeline.page import Page, card_path
 
     pages, files = {}, {}
     date = dt.datetime(2024, 3, 17, tzinfo=dt.UTC)
     for number, (source, entry) in enumerate(_manifest_pages(recs)):
+        out = entry["out"]
+        targets = ((url, local_target(url, out)) for url, _ in entry["links"])
         pages[source] = PageEntry(
-            key=entry["key"], out=entry["out"], output=Output(entry["digest"], entry["size"]),
+            key=entry["key"], out=out, output=Output(entry["digest"], entry["size"]),
             title=entry["title"], summary=entry["summary"],
-            links=tuple(tuple(link) for link in entry["links"]), site_digest=entry["site"],
-            sidecar=Output(*entry["sidecar"]), search=entry["search"],
+            links=tuple((url, target) for url, target in targets if target is not None),
+            site_digest=entry["site"], sidecar=Output(*entry["sidecar"]), search=entry["search"],
+            card=CardEntry(entry["key"][:32], card_path(out), 1200, 630, 28_000),
         )  # fmt: skip
-        page = Page(source, entry["title"], date, ("python", "search"), "page", entry["out"],
+        page = Page(source, entry["title"], date, ("python", "search"), "page", out,
                     entry["summary"], {}, entry["key"], body_start=120,
                     digest=entry["digest"])  # fmt: skip
         signature = (entry["size"], 1_700_000_000_000_000_000 + number, 1_700_000_000_000_000_000)

@@ -178,9 +178,13 @@ class PipelineRunner:
                 self.cache_dir, key, self.clean, report.warnings, fingerprint, self.verify
             )
         with clock.stage("parse"):
-            memo = cache if cache.enabled else None
+            memo, cards = (cache if cache.enabled else None), self.cards is not None
             pages = stages.parse(content, found.pages, report, memo, out_dir=self.out_dir,
-                                 sidecars=self.sidecars, cards=self.cards is not None)  # fmt: skip
+                                 sidecars=self.sidecars, cards=cards)  # fmt: skip
+        if self.out_dir is not None:  # before any write: a page moved out of a folder
+            pages = stale.clear_way(
+                cache.earlier, pages, self.out_dir, report, self.sidecars, cards
+            )
         with clock.stage("cache"):
             build = _Build(self, report, clock, cache, feed_candidates(pages), extras)
             plan, tasks = build.plan(pages)

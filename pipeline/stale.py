@@ -21,18 +21,21 @@ at a time without following links, so a removal never leaves the site folder.
 from __future__ import annotations
 
 import errno
+import itertools
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
-from pipeline import sidecar
+from pipeline import claims, sidecar
 from pipeline.cache.entries import PageEntry
 from pipeline.cache.manifest import Manifest
 from pipeline.errors import UnsafePathError
-from pipeline.report import BuildReport
+from pipeline.page import Page
+from pipeline.report import BuildReport, Problem
 from pipeline.sink import check_relpath
 
 _GONE = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP)  # not there, or behind a link: not ours
+_FILE_SUFFIXES = (".html", ".json", ".png")  # what a page writes: HTML, sidecar, card
 
 
 def page_files(entry: PageEntry) -> Iterable[tuple[str, int]]:
@@ -42,6 +45,56 @@ def page_files(entry: PageEntry) -> Iterable[tuple[str, int]]:
         yield sidecar.path_of(entry.out), entry.sidecar.size
     if entry.card is not None:
         yield entry.card.path, entry.card.size
+
+
+def clear_way(
+    earlier: Manifest,
+    pages: list[Page],
+    root: str,
+    report: BuildReport,
+    sidecars: bool,
+    cards: bool,
+) -> list[Page]:
+    """``pages``, once what an earlier build wrote inside a folder that one of them writes
+    as a file is removed: a page moved from ``x.html/a.md`` to ``x.md`` in one edit. Stale
+    files are otherwise removed once the build's files are in place, too late for this
+    one: the new ``x.html`` met the old folder and the build stopped. A page whose folder
+    cannot go (a failed page's files are kept there) fails alone. Cheap when no earlier
+    path has a folder named like a page's file (a few substring scans)."""
+    earlier_paths = "\n".join(itertools.chain(earlier.pages, earlier.media))
+    if not any(suffix + "/" in earlier_paths for suffix in _FILE_SUFFIXES):
+        return pages
+    planned = {
+        path: page for page in pages for _, path in claims.files_of(page.out_path, sidecars, cards)
+    }
+    failed = {problem.path for problem in report.pages_failed}  # their files stay
+    files: dict[str, int] = {}
+    folders: set[str] = set()
+    for source, entry in earlier.pages.items():
+        if folder := _under(source, planned):
+            folders.add(folder)
+            if source not in failed:
+                files.update(page_files(entry))
+    for path, media in earlier.media.items():
+        if folder := _under(path, planned):
+            folders.add(folder)
+            files[path] = media.size
+    report.files_removed += remove(root, files)[0]
+    blocked = {planned[f].source: f for f in folders if os.path.isdir(os.path.join(root, f))}
+    for source, folder in blocked.items():
+        problem = f"output path {folder} is a folder in the site that still holds files"
+        report.pages_failed.append(Problem(source, problem))
+    return [page for page in pages if page.source not in blocked]
+
+
+def _under(path: str, planned: Container[str]) -> str:
+    """The folder of ``path`` that is one of the ``planned`` files, or ""."""
+    folder = path.rpartition("/")[0]
+    while folder:
+        if folder in planned:
+            return folder
+        folder = folder.rpartition("/")[0]
+    return ""
 
 
 def find(old: Manifest, new: Manifest, claimed: set[str], report: BuildReport) -> dict[str, int]:

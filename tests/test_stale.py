@@ -224,3 +224,37 @@ def test_the_site_may_not_hold_the_content_folder(tmp_path):
     assert done.returncode == 2
     assert "--out must not be the content folder, nor a folder that holds it" in done.stderr
     assert sorted(p.name for p in (tmp_path / "repo").iterdir()) == ["docs"]
+
+
+@pytest.mark.parametrize("suffix", [".html", ".json"])
+def test_a_page_moved_out_of_a_folder_named_like_its_new_file_builds(tmp_path, suffix):
+    content, site, cache = tmp_path / "c", tmp_path / "s", tmp_path / "cache"
+    folder = "x" + suffix  # the page x.md writes x.html, and its sidecar x.json
+    write(content, f"{folder}/a.md", "# A\n\n![pic](pic.png)\n")
+    write(content, f"{folder}/pic.png", b"\x89PNG not really")
+    write(content, "b.md", "# B\n")
+    assert build(content, site, cache).ok
+    assert (site / folder / "a.html").is_file() and (site / folder / "pic.png").is_file()
+    for name in ("a.md", "pic.png"):
+        (content / folder / name).unlink()
+    (content / folder).rmdir()
+    write(content, "x.md", "# X\n")
+    report = build(content, site, cache)
+    assert report.ok and report.files_removed >= 3, report
+    assert (site / "x.html").is_file() and (site / "x.json").is_file()
+    assert not any(p.startswith(folder + "/") for p in tree(site))
+    assert build(content, tmp_path / "clean", tmp_path / "clean-cache").ok
+    assert tree(site) == tree(tmp_path / "clean")
+
+
+def test_a_page_that_failed_keeps_its_files_in_such_a_folder(tmp_path):
+    content, site, cache = tmp_path / "c", tmp_path / "s", tmp_path / "cache"
+    write(content, "x.html/a.md", "# A\n")
+    write(content, "b.md", "# B\n")
+    assert build(content, site, cache).ok
+    write(content, "x.html/a.md", "---\ntitle: [unclosed\n---\n# A\n")  # fails, keeps a.html
+    write(content, "x.md", "# X\n")
+    report = build(content, site, cache)  # the new page cannot take its place: it fails
+    assert sorted(p.path for p in report.pages_failed) == ["x.html/a.md", "x.md"]
+    assert "x.html is a folder" in report.pages_failed[-1].message
+    assert (site / "x.html/a.html").is_file() and (site / "b.html").is_file()
