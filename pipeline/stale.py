@@ -97,16 +97,16 @@ def _under(path: str, planned: Container[str]) -> str:
     return ""
 
 
-def find(old: Manifest, new: Manifest, claimed: set[str], report: BuildReport) -> dict[str, int]:
+def find(old: Manifest, new: Manifest, claimed: set[str]) -> dict[str, int]:
     """The site paths to remove, with the size each had when written.
 
-    ``claimed``: the paths this build wrote or wants left as they are. Cheap when nothing
-    is stale: a page taken from the cache records the very entry it had."""
-    failed = [problem.path for problem in report.pages_failed]
+    ``claimed``: the paths this build wrote or wants left as they are. What failed is in
+    ``new`` already (``keep_failed``). Cheap when nothing is stale: a page taken from the
+    cache records the very entry it had."""
     candidates: dict[str, int] = {}
     for source, entry in old.pages.items():
         now = new.pages.get(source)
-        if now is entry or _covered(source, failed):
+        if now is entry:
             continue
         kept = {} if now is None else dict(page_files(now))
         candidates.update((p, size) for p, size in page_files(entry) if p not in kept)
@@ -122,7 +122,7 @@ def find(old: Manifest, new: Manifest, claimed: set[str], report: BuildReport) -
     return {
         path: size
         for path, size in candidates.items()
-        if path not in claimed and path not in recorded and not _covered(path, failed)
+        if path not in claimed and path not in recorded
     }
 
 
@@ -219,7 +219,7 @@ def prune(old: Manifest, new: Manifest, claimed: set[str], root: str, report: Bu
     """Remove the stale files of a build that is complete; counted in ``report``, and each
     that cannot be removed named in a warning (the next build no longer knows it)."""
     keep_failed(old, new, report)
-    removed, failed = remove(root, find(old, new, claimed, report))
+    removed, failed = remove(root, find(old, new, claimed))
     report.files_removed += removed
     for path in sorted(failed):
         report.warnings.append(
