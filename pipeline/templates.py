@@ -31,6 +31,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from pipeline import claims, confine, deadline
 from pipeline.errors import describe as describe_failure
+from pipeline.memory_cap import memory_cap
 from pipeline.page import url_of
 from pipeline.sink import remove_quietly, temp_name
 from pipeline.template_files import THEME, USER_TEMPLATES, user_folder
@@ -39,6 +40,7 @@ from pipeline.template_files import THEME, USER_TEMPLATES, user_folder
 # (``set_time_limit``: the CLI's --page-timeout); real ones take milliseconds.
 TEMPLATE_TIMEOUT = 60.0
 MAX_REPEAT = 1_000_000  # items or characters a template may make with '*'
+MEMORY_HEADROOM = 512 << 20  # bytes a content template may allocate while it renders
 JOIN_CHUNKS = 4096  # a page's template yields about 40
 _NOT_FOUND = (errno.ENOENT, errno.ENOTDIR)
 
@@ -194,9 +196,13 @@ def set_time_limit(env: jinja2.Environment, seconds: float | None) -> None:
 
 class _Template(jinja2.Template):
     def render(self, *args: Any, **kwargs: Any) -> str:
+        headroom = getattr(self.environment, "memory_headroom", None)
         try:
             with deadline.time_limit(getattr(self.environment, "time_limit", TEMPLATE_TIMEOUT)):
-                return super().render(*args, **kwargs)
+                if headroom is None:
+                    return super().render(*args, **kwargs)
+                with memory_cap(headroom):
+                    return super().render(*args, **kwargs)
         except deadline.TimeLimitExceeded as exc:  # the alarm came after Jinja's own handler
             raise TemplateFailure(f"template {exc}") from None
 
@@ -252,6 +258,8 @@ class _Failures:
         reason = describe_failure(exc, "template")
         if isinstance(exc, deadline.TimeLimitExceeded):
             reason = f"template {exc}"
+        elif isinstance(exc, MemoryError):
+            reason = f"template needed more than the {MEMORY_HEADROOM >> 20} MiB a template may use"
         raise TemplateFailure(reason + _where(exc.__traceback__)) from None
 
 
@@ -261,9 +269,11 @@ class _Environment(_Failures, jinja2.Environment):
 
 class _Sandboxed(_Failures, ImmutableSandboxedEnvironment):
     """With templates from the content: no reaching Python internals through attributes,
-    no changing the values templates are given, no huge values made with '*' or '**'.
-    (It doubles the cost of rendering a template, 0.1 ms a page: only when needed.)"""
+    no changing the values templates are given, no huge values made with '*' or '**', and
+    no more than ``MEMORY_HEADROOM`` of memory (pipeline/memory_cap.py). (It doubles the
+    cost of rendering a template, 0.1 ms a page: only when needed.)"""
 
+    memory_headroom = MEMORY_HEADROOM
     intercepted_binops = frozenset({"*", "**"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:

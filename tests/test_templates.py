@@ -33,6 +33,22 @@ def build_with_template(tmp_path: Path, template: str | bytes, name: str = "page
         ("{{ page.meta.update(x=1) }}", "unsafe"),  # values given to templates stay as they are
         ("{{ 'x' * 10 ** 9 }}", "'*' would make more than 1000000 items"),
         ("{{ 2 ** 100000 }}", "exponent 100000 is too large"),
+        # Memory, however a template asks for it: one value, or a value doubled in a loop.
+        ("{{ 'x'|center(3 * 1000 ** 3) }}", "more than the 512 MiB"),
+        ("{{ 'x'.ljust(3 * 1000 ** 3) }}", "more than the 512 MiB"),
+        ("{{ '%*d' % (3 * 1000 ** 3, 1) }}", "more than the 512 MiB"),
+        ("{{ '%*d'|format(3 * 1000 ** 3, 1) }}", "more than the 512 MiB"),
+        ("{{ '{:>{w}}'.format(1, w=3 * 1000 ** 3) }}", "more than the 512 MiB"),
+        (
+            "{% set ns = namespace(s='xxxxxxxx') %}{% for i in range(40) %}"
+            "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}",
+            "more than the 512 MiB",
+        ),
+        (
+            "{% macro d(s, n) %}{{ d(s ~ s, n - 1) if n else s|length }}{% endmacro %}"
+            "{{ d('xxxxxxxx', 40) }}",
+            "more than the 512 MiB",
+        ),
     ],
 )
 def test_a_content_template_cannot_reach_python_internals_or_make_huge_values(
