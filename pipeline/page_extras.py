@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from pipeline import pagetext, search_cache, search_index, sidecar, template_files
 from pipeline.cache.entries import Output, PageEntry
 from pipeline.page import Page
@@ -33,7 +35,7 @@ class PageExtras:
 
     sidecars: bool = False
     search: bool = False
-    fragments: dict[str, str] = field(default_factory=dict)  # source -> search fragment
+    fragments: dict[str, msgspec.Raw] = field(default_factory=dict)  # source -> search fragment
     digests: dict[str, str] = field(default_factory=dict)  # source -> its fragment's digest
     sidecar_paths: dict[str, str] = field(default_factory=dict)  # site path -> page source
 
@@ -43,8 +45,10 @@ class PageExtras:
 
     def key(self) -> str:
         """For the build cache's site key: pages made with other extras are not reused (the
-        search box is in every page, and a hit must have the sidecar and fragment asked for)."""
-        return f";sidecars={int(self.sidecars)};search={int(self.search)}" if self.enabled else ""
+        search box is in every page, and a hit must have the sidecar and fragment asked for;
+        a new format of the kept fragments renders every page once)."""
+        search = search_cache.VERSION if self.search else "0"
+        return f";sidecars={int(self.sidecars)};search={search}" if self.enabled else ""
 
     def usable(self, entry: PageEntry, root: str | None) -> bool:
         """Whether a cache hit still has what this build needs: its sidecar in the site."""
@@ -136,15 +140,14 @@ class PageExtras:
                     cache.new.outputs[path] = old
                 writer.kept(len(paths))
                 return None
-        fragments = self.fragments
+        fragments = {s: (self.digests[s], f) for s, f in self.fragments.items()}
         if len(fragments) < len(self.digests):  # cache hits: their fragments from the cache
             kept = search_cache.load_any(cache.folder) if cache.folder is not None else {}
-            fragments = dict(fragments)
             for source, digest in self.digests.items():
                 if source in fragments:
                     continue
                 old = kept.get(source)
-                if old is None or search_cache.fragment_digest(old) != digest:
+                if old is None or old[0] != digest:
                     # Only a damaged cache gets here: say so, and render it next time.
                     writer.report.warnings.append(
                         f"{source}: its search entries were lost from the build cache; "
@@ -160,4 +163,4 @@ class PageExtras:
             except OSError as exc:  # costs the next build its shortcut, nothing more
                 warning = f"build cache {cache.folder}: search entries not saved: {exc.strerror}"
                 writer.report.warnings.append(warning)
-        return search_index.assemble([fragments[s] for s in sorted(fragments)])
+        return search_index.assemble([fragments[s][1] for s in sorted(fragments)])

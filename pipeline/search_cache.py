@@ -7,21 +7,36 @@ manifest keeps each page's fragment digest instead; the fragments live in one fi
 by the digest of all of them (``search-<inputs>.json``), read only when the index must be
 assembled again, and written only when it changed. A build with nothing new to index
 looks for that name and stops there.
+
+The file is a CRC-32 line, as the manifest's, then JSON: each page's fragment with its
+digest, so that a build that edits one page takes the others' fragments by comparing
+digests, not by hashing 6 MB of text again. Each fragment is JSON already and is stored
+as it is (``msgspec.Raw``): neither escaped into a string when saved nor decoded when
+loaded. A one-page edit of 1000 pages spent 190 ms saving and loading this file with
+stdlib json, fragments as strings.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
+import zlib
 from pathlib import Path
 
+import msgspec
+
 PREFIX, SUFFIX = "search-", ".json"
-VERSION = "1"  # of the index's format: a new one assembles the index again
+VERSION = "2"  # of the index's format and this file's: a new one assembles the index again
+
+# source -> (the fragment's digest, the fragment: JSON kept as it is, neither escaped as a
+# string nor decoded)
+Fragments = dict[str, tuple[str, msgspec.Raw]]
+_DECODER = msgspec.json.Decoder(Fragments)
+_ENCODER = msgspec.json.Encoder(order="sorted")
 
 
-def fragment_digest(fragment: str) -> str:
-    return hashlib.sha256(fragment.encode()).hexdigest()
+def fragment_digest(fragment: msgspec.Raw) -> str:
+    return hashlib.sha256(fragment).hexdigest()
 
 
 def inputs_digest(digests: dict[str, str]) -> str:
@@ -36,25 +51,37 @@ def path_of(folder: Path, inputs: str) -> Path:
     return folder / f"{PREFIX}{inputs}{SUFFIX}"
 
 
-def load_any(folder: Path) -> dict[str, str]:
-    """The fragments of the last build that wrote them; {} when there are none or they are
-    damaged (each fragment is checked against its digest by the caller)."""
+def _checksum(body: bytes | memoryview) -> bytes:
+    return b"%08x\n" % zlib.crc32(body)
+
+
+def load_any(folder: Path) -> Fragments:
+    """The fragments of the last build that wrote them, with their digests; {} when there
+    are none or the file is damaged (the caller compares each digest with its page's)."""
     for path in sorted(folder.glob(f"{PREFIX}*{SUFFIX}")):
         try:
-            data = json.loads(path.read_bytes())
-        except (OSError, ValueError):
+            raw = path.read_bytes()
+        except OSError:
             continue
-        if isinstance(data, dict) and all(isinstance(v, str) for v in data.values()):
-            return data
+        body = memoryview(raw)[9:]
+        if raw[:9] != _checksum(body):
+            continue
+        try:
+            return _DECODER.decode(body)
+        except msgspec.MsgspecError:
+            continue
     return {}
 
 
-def save(folder: Path, inputs: str, fragments: dict[str, str]) -> None:
+def save(folder: Path, inputs: str, fragments: Fragments) -> None:
     """Write the fragments atomically under their name; remove older ones."""
     folder.mkdir(parents=True, exist_ok=True)
     path = path_of(folder, inputs)
     tmp = folder / f".{path.name}.{os.getpid()}.tmp"
-    tmp.write_bytes(json.dumps(fragments, sort_keys=True, ensure_ascii=False).encode())
+    body = _ENCODER.encode(fragments)
+    with open(tmp, "wb") as file:
+        file.write(_checksum(body))
+        file.write(body)
     os.replace(tmp, path)
     remove_others(folder, inputs)
 

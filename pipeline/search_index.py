@@ -29,27 +29,32 @@ CONFIG = {
     "prebuild_index": False,
     "separator": r"[\s\-]+",
 }
-_CONFIG_JSON = json.dumps(CONFIG, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_CONFIG_JSON = json.dumps(
+    CONFIG, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+).encode()
 # msgspec, not stdlib json: the same bytes (sorted keys, compact, UTF-8 as is), faster.
 _ENCODER = msgspec.json.Encoder(order="sorted")
 
 
-def fragment(page: Page, text: str, sections: list[Section]) -> str:
-    """The page's entries as JSON text, comma-separated, to go between ``[`` and ``]``."""
+def fragment(page: Page, text: str, sections: list[Section]) -> msgspec.Raw:
+    """The page's entries as a JSON array, kept as it is encoded (the build cache stores
+    it inside its own JSON without escaping it again)."""
     location = url_of(page.out_path)
     entries = [{"location": location, "text": text, "title": page.title}]
     entries.extend(
         {"location": f"{location}#{s.anchor}", "text": s.text, "title": s.title} for s in sections
     )
-    return _ENCODER.encode(entries)[1:-1].decode()
+    return msgspec.Raw(_ENCODER.encode(entries))
 
 
-def assemble(fragments: list[str]) -> bytes:
-    """The index file from the pages' fragments, in the order given."""
-    docs = ",".join(f for f in fragments if f)
-    return f'{{"config":{_CONFIG_JSON},"docs":[{docs}]}}\n'.encode()
+def assemble(fragments: list[msgspec.Raw]) -> bytes:
+    """The index file from the pages' fragments, in the order given: their entries, joined
+    without decoding them."""
+    docs = b",".join(memoryview(f)[1:-1] for f in fragments if len(memoryview(f)) > 2)
+    return b"".join((b'{"config":', _CONFIG_JSON, b',"docs":[', docs, b"]}\n"))
 
 
 def script(index: bytes) -> bytes:
     """The index as a script that sets one global (``file://`` pages cannot fetch JSON)."""
-    return b"var " + SCRIPT_NAME.encode() + b" = " + index.rstrip(b"\n") + b";\n"
+    end = len(index) - 1 if index.endswith(b"\n") else len(index)
+    return b"".join((b"var ", SCRIPT_NAME.encode(), b" = ", memoryview(index)[:end], b";\n"))

@@ -245,3 +245,15 @@ def test_a_fragments_file_a_killed_build_left_is_removed_by_the_next(content, tm
     assert build(content, out, cache, search=True).files_written == 0
     names = sorted(p.name for p in cache.iterdir())
     assert stale.name not in names and len([n for n in names if n.startswith("search-")]) == 1
+
+
+def test_a_damaged_fragments_file_is_not_trusted(content, tmp_path):
+    out, cache = tmp_path / "s", tmp_path / "cache"
+    build(content, out, cache, search=True)
+    [kept] = cache.glob("search-*.json")
+    data = kept.read_bytes()
+    at = data.index(b"Alpha") if b"Alpha" in data else len(data) // 2
+    kept.write_bytes(data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :])  # one bit, in the text
+    write(content, "beta.md", BETA + "\nchanged\n")
+    damaged = build(content, out, cache, search=True)
+    assert any("alpha.md: its search entries were lost" in w for w in damaged.warnings)
