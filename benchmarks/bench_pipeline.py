@@ -241,13 +241,15 @@ class StageShares:
     track_stage_share.unit = "%"
 
 
-def cli_build(content: str, out: str, *options: str, pinned: bool = True) -> None:
+def cli_build(
+    content: str, out: str, *options: str, pinned: bool = True, env: dict[str, str] | None = None
+) -> None:
     """``python -m pipeline build`` of the commit under measurement, as a user runs it,
     with the defaults that came later pinned to what they were (``common.cli_pins``)
-    unless ``pinned`` is false."""
+    unless ``pinned`` is false; ``env``: its environment (``common.child_env()``)."""
     subprocess.run(
         [sys.executable, *cli_args(content, out, *options, pinned=pinned)],
-        check=True, capture_output=True, env=common.child_env(),
+        check=True, capture_output=True, env=env or common.child_env(),
     )  # fmt: skip
 
 

@@ -198,6 +198,9 @@ def _callgrind(command: list[str], *options: str) -> dict[str, int]:
         return {"instructions": instructions, "allocations": allocations}
 
 
+NO_SERVER = "/nonexistent/pipeline-server"
+
+
 def child_env(**extra: str) -> dict[str, str]:
     """The environment of a child process that runs the commit's pipeline: this one's, with
     the commit on PYTHONPATH (and ``extra``), and without PYTHONDONTWRITEBYTECODE. A user's
@@ -205,7 +208,9 @@ def child_env(**extra: str) -> dict[str, str]:
     module it imports, every time: +3% of a no-change rebuild's instructions and +1.6% of a
     one-page edit's, the day a session's shell set it (2026-12-02)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return {**env, "PYTHONPATH": import_path(), **extra}
+    # No build server (pipeline/server.py) takes the CLI's builds unless a benchmark starts
+    # its own: each CLI process builds by itself, as before there was one.
+    return {**env, "PYTHONPATH": import_path(), "PIPELINE_SERVER_DIR": NO_SERVER, **extra}
 
 
 def import_path() -> str:

@@ -13,7 +13,10 @@ alike; figures are medians. On one generated corpus of ``--pages`` pages:
   settings (``perftools/pelican.py``), and stock Python-Markdown alone converting the same
   page bodies in this process (front matter split beforehand, start-up not counted);
 - rebuilds through the CLI with its default build cache (cards and search off as above):
-  nothing changed, and one page's body edited (a different edit each time).
+  nothing changed, and one page's body edited (a different edit each time); each both as
+  a new process that builds by itself and with a build server running
+  (``python -m pipeline server start``, pipeline/server.py), the caller still a new
+  process.
 
 On ``--large`` pages: a clean build (its wall time and the peak RSS of its largest
 process, against the same at ``--pages``) and a no-change rebuild.
@@ -28,7 +31,8 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from benchmarks import common
@@ -38,18 +42,20 @@ from perftools.common import REPO, Scratch, corpus, scratch
 Case = Callable[[], float]  # runs once, returns seconds
 # As a user's machine is: compiled modules cached (a no-change rebuild takes less time than
 # compiling the package's sources again, which PYTHONDONTWRITEBYTECODE would force).
+# No build server takes these CLI processes' builds unless a case starts its own.
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+ENV["PIPELINE_SERVER_DIR"] = common.NO_SERVER
 
 
 def cli(content: Path, out: Path, *options: str) -> list[str]:
     return [sys.executable, "-m", "pipeline", "build", str(content), "--out", str(out), *options]
 
 
-def timed(command: list[str], cwd: Path = REPO) -> tuple[float, int]:
+def timed(command: list[str], cwd: Path = REPO, env: dict[str, str] = ENV) -> tuple[float, int]:
     """(wall seconds, peak RSS in KiB of the process or its largest waited-for child)."""
     start = time.perf_counter()
     process = subprocess.Popen(
-        command, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
@@ -99,24 +105,39 @@ def stock_markdown(content: Path) -> Case:
     return convert
 
 
-def rebuild_cases(content: Path, site: Path) -> dict[str, Case]:
-    """A no-change rebuild and a one-page edit, through the CLI with its default cache."""
+def rebuild_cases(
+    content: Path, site: Path, env: dict[str, str] = ENV, suffix: str = ""
+) -> dict[str, Case]:
+    """A no-change rebuild and a one-page edit, through the CLI with its default cache
+    (``env``: with a build server's folder, through it)."""
     pins = common.cli_pins()
-    timed(cli(content, site, *pins))  # the build they rebuild
+    timed(cli(content, site, *pins), env=env)  # the build they rebuild
     page = sorted(content.glob("docs/**/*.md"))[0]
     original = page.read_bytes()
     edits = iter(range(10**6))
 
     def one_page() -> float:
         page.write_bytes(original + f"\nEdit {next(edits)}.\n".encode())
-        return timed(cli(content, site, *pins))[0]
+        return timed(cli(content, site, *pins), env=env)[0]
 
     def no_change() -> float:
         page.write_bytes(original)
-        timed(cli(content, site, *pins))  # the last edit undone, untimed: then no change
-        return timed(cli(content, site, *pins))[0]
+        timed(cli(content, site, *pins), env=env)  # the last edit undone, untimed
+        return timed(cli(content, site, *pins), env=env)[0]
 
-    return {"rebuild_no_change": no_change, "rebuild_one_page": one_page}
+    return {f"rebuild_no_change{suffix}": no_change, f"rebuild_one_page{suffix}": one_page}
+
+
+@contextmanager
+def build_server(dirs: Scratch) -> Iterator[dict[str, str]]:
+    """A build server of this checkout's pipeline for the time being; its callers' env."""
+    env = {**ENV, "PIPELINE_SERVER_DIR": str(dirs.fresh("server"))}
+    server = [sys.executable, "-m", "pipeline", "server"]
+    subprocess.run([*server, "start"], check=True, env=env, cwd=REPO, capture_output=True)
+    try:
+        yield env
+    finally:
+        subprocess.run([*server, "stop"], env=env, cwd=REPO, capture_output=True)
 
 
 def interleaved(cases: dict[str, Case], repeats: int) -> dict[str, float]:
@@ -160,8 +181,9 @@ def goal_rows(r: dict[str, float], args: argparse.Namespace) -> list[tuple[str, 
     rows.append(("--jobs 1 build faster than stock Markdown alone",
                  f"{jobs1:.2f} s vs {stock:.2f} s", jobs1 < stock))  # fmt: skip
     for name, limit in (("rebuild_no_change", 0.15), ("rebuild_one_page", 0.2)):
-        rows.append((f"{name} at {args.pages} pages <= {limit} s", f"{r[name]:.3f} s",
-                     r[name] <= limit))  # fmt: skip
+        for variant, how in (("", "new process"), ("_server", "with the build server")):
+            rows.append((f"{name} at {args.pages} pages <= {limit} s ({how})",
+                         f"{r[name + variant]:.3f} s", r[name + variant] <= limit))  # fmt: skip
     if "clean_large" in r:
         wall = r["clean_large"] / r["clean_small"]
         rss = r["peak_rss_mib_large"] / r["peak_rss_mib_small"]
@@ -192,7 +214,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"clean builds and rebuilds of {content} ({args.repeats} rounds) ...", flush=True)
         cases = clean_cases(content, dirs, args.work, args.pelican == "auto")
         cases |= rebuild_cases(content, dirs.fresh("site"))
-        results = interleaved(cases, args.repeats)
+        with build_server(dirs) as env:
+            cases |= rebuild_cases(content, dirs.fresh("site-server"), env, "_server")
+            results = interleaved(cases, args.repeats)
         if args.large:
             print(f"{args.large} pages against {args.pages} ...", flush=True)
             results |= large_site(args, dirs)

@@ -1,5 +1,7 @@
 """Fixtures shared by the tests; helpers are in tests/helpers.py."""
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -8,6 +10,10 @@ from benchmarks.corpus import generate
 from pipeline.report import BuildReport
 from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
+
+# A build server the user started (python -m pipeline server start) must not run the
+# builds of the tests' CLI processes: they get a server folder of their own, empty.
+os.environ["PIPELINE_SERVER_DIR"] = os.path.join(tempfile.mkdtemp(), "no-server")
 
 
 @pytest.fixture(scope="session")
