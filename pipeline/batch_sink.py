@@ -40,6 +40,7 @@ from pipeline.sink import (
     Folders,
     SinkStats,
     check_relpath,
+    copy_into,
     create_new,
     make_root,
     remove_quietly,
@@ -161,6 +162,37 @@ class BatchSink:
                 self._flush()
         stats.seconds += time.perf_counter() - start
 
+    def copy_file(self, relpath: str, source: int) -> None:
+        """Write the open file ``source``'s bytes at ``relpath`` here, without holding them
+        (a large media file): after what is queued for that path, if anything is."""
+        start = time.perf_counter()
+        if self._error is not None:
+            self._raise()
+        if self._closed:
+            raise SinkWriteError(relpath, "the sink is closed")
+        rel = check_relpath(relpath)
+        folder, name = posixpath.split(rel)
+        if folder:
+            self._folders.ensure(folder)
+        if rel in self._seen:
+            self._flush()
+            self._queue.join()
+        self._seen.add(rel)
+        final = os.path.join(self._base, rel)
+        path = (
+            final if self.staging is not None else os.path.join(self._base, folder, temp_name(name))
+        )
+        try:
+            copied = copy_into(source, path)
+            if path != final:
+                os.replace(path, final)
+        except OSError as exc:
+            remove_quietly(path)
+            raise SinkWriteError(rel, f"cannot write: {exc.strerror or exc}") from exc
+        self._stats.files += 1
+        self._stats.bytes += copied
+        self._stats.seconds += time.perf_counter() - start
+
     def close(self) -> SinkStats:
         """Write everything still queued, put it in place, and return the statistics."""
         if not self._closed:
@@ -227,25 +259,27 @@ class BatchSink:
             finally:
                 self._queue.task_done()
 
+    def _paths(self, rel: str) -> tuple[str, str]:
+        """(where ``rel`` is written, where it ends up): the same path while staging (not
+        visible until close() publishes it), else a temporary name beside it."""
+        final = os.path.join(self._base, rel)
+        if self.staging is not None:
+            return final, final
+        folder, name = posixpath.split(final)
+        return os.path.join(folder, temp_name(name)), final
+
     def _write_batch(self, batch: list[tuple[str, bytes]], slot: int) -> None:
-        base = self._base
-        staged = self.staging is not None
         for rel, data in batch:
             if self._error is not None:
                 return  # stop at a file boundary: every file written so far is complete
-            final = os.path.join(base, rel)
-            if staged:
-                path = final  # not visible at the final path until close() publishes it
-            else:
-                folder, name = posixpath.split(final)
-                path = os.path.join(folder, temp_name(name))
+            path, final = self._paths(rel)
             try:
                 if len(data) >= self._mmap_min:
                     write_mmap(path, data)
                     self._mmap_writes[slot] += 1
                 else:
                     self._write_calls[slot] += _write_file(path, data)
-                if not staged:
+                if path != final:
                     os.replace(path, final)
             except OSError as exc:
                 remove_quietly(path)

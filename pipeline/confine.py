@@ -56,6 +56,26 @@ def read_content(path: str | os.PathLike[str], root: str, name: str) -> bytes:
     Raises OutsideContentError when it is not content, PipelineError when it is not a
     regular file, and OSError when it cannot be read.
     """
+    fd, size = open_content(path, root, name)
+    try:
+        return read_open(fd, size)
+    finally:
+        os.close(fd)
+
+
+def read_open(fd: int, size: int) -> bytes:
+    """The rest of the open file ``fd``, ``size`` bytes long when it was opened."""
+    # One read of the known size (plus one byte to see the end): what open().read()
+    # does, without the file object around it (6 us a page instead of 30).
+    data = os.read(fd, size + 1)
+    if len(data) != size:  # it changed size, or a short read: read to the end
+        data += b"".join(iter(lambda: os.read(fd, 1 << 20), b""))
+    return data
+
+
+def open_content(path: str | os.PathLike[str], root: str, name: str) -> tuple[int, int]:
+    """A descriptor of the regular file at ``path`` and its size, if it really is content
+    under ``root``; the caller closes it. Raises as ``read_content`` does."""
     fd = os.open(path, OPEN_FLAGS)
     try:
         real = real_path(fd, path)
@@ -67,14 +87,10 @@ def read_content(path: str | os.PathLike[str], root: str, name: str) -> bytes:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise PipelineError(name, "not a regular file")
-        # One read of the known size (plus one byte to see the end): what open().read()
-        # does, without the file object around it (6 us a page instead of 30).
-        data = os.read(fd, info.st_size + 1)
-        if len(data) != info.st_size:  # it changed size, or a short read: read to the end
-            data += b"".join(iter(lambda: os.read(fd, 1 << 20), b""))
-        return data
-    finally:
+    except BaseException:
         os.close(fd)
+        raise
+    return fd, info.st_size
 
 
 def real_path(fd: int, path: str | os.PathLike[str]) -> str | None:

@@ -9,6 +9,8 @@ it wrote (``claimed``), so that no file of this build is taken for a stale one
 
 from __future__ import annotations
 
+import os
+
 from pipeline.cache import BuildCache
 from pipeline.cache.entries import Output
 from pipeline.page import Page
@@ -72,6 +74,16 @@ class SiteWriter:
     def copy(self, path: str, data: bytes) -> None:
         """A media file copied from the content folder."""
         self._write(path, data)
+
+    def copy_file(self, path: str, source: int) -> None:
+        """A large media file copied from its open descriptor: by the sink itself when it
+        can (``copy_file``), so its bytes never pass through this process whole."""
+        copy = getattr(self.sink, "copy_file", None)
+        if copy is None:  # a sink of another kind: read, then written as any file
+            self._write(path, b"".join(iter(lambda: os.read(source, 1 << 20), b"")))
+            return
+        self.claimed.add(path)
+        copy(path, source)
 
     def kept(self, count: int = 1) -> None:
         """Outputs that the cache vouches for without their bytes being made again."""

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from pipeline.media import local_target, references
@@ -54,3 +56,33 @@ def test_a_page_with_such_a_section_builds(tmp_path):
 )
 def test_local_target_resolves_relative_to_the_page(url, page, target):
     assert local_target(url, page) == target
+
+
+@pytest.mark.parametrize("sink_name", ["direct", "batch"])
+def test_a_large_media_file_is_copied_without_being_read_whole(tmp_path, monkeypatch, sink_name):
+    import tracemalloc
+
+    from pipeline import media
+    from pipeline.runner import PipelineRunner
+    from pipeline.sink import open_sink
+
+    monkeypatch.setattr(media, "STREAM_MIN", 1 << 20)
+    content, site = tmp_path / "c", tmp_path / "site"
+    content.mkdir()
+    (content / "page.md").write_text("# Video\n\n[big](big.bin) ![small](small.png)\n")
+    (content / "small.png").write_bytes(b"\x89PNG small")
+    for version in (1, 2):  # a new site (a staging folder for batch), then one replaced
+        big = os.urandom(8 << 20) + bytes([version])
+        (content / "big.bin").write_bytes(big)
+        tracemalloc.start()
+        try:
+            runner = PipelineRunner(content, open_sink(sink_name, site), cache_dir=tmp_path / "x")
+            report = runner.run()
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert report.ok and report.media_files == 2, report
+        assert (site / "big.bin").read_bytes() == big
+        assert (site / "small.png").read_bytes() == b"\x89PNG small"
+        assert peak < 4 << 20  # the file is 8 MiB
+    assert not [p for p in site.rglob("*") if p.name.endswith(".tmp")]

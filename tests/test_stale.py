@@ -109,14 +109,14 @@ def test_a_media_file_that_cannot_be_read_keeps_its_copy_until_its_source_is_gon
     site, cache = tmp_path / "site", tmp_path / "cache"
     build(content, site, cache)
     os.utime(content / "docs/pic.png", ns=(1, 1))  # changed: it must be read again
-    real = confine.read_content
+    real = confine.open_content
 
     def failing(path, root, name):
         if name == "docs/pic.png":
             raise OSError(5, "Input/output error")
         return real(path, root, name)
 
-    monkeypatch.setattr(confine, "read_content", failing)
+    monkeypatch.setattr(confine, "open_content", failing)
     report = build(content, site, cache)
     assert any("pic.png" in p.message for p in report.unresolved)
     assert (site / "docs/pic.png").read_bytes() == b"\x89PNG not really"
