@@ -25,16 +25,14 @@ its lock.
 
 from __future__ import annotations
 
-import fcntl
 import mmap
 import os
 import posixpath
 import queue
-import shutil
-import tempfile
 import threading
 import time
 
+from pipeline import staging as staging_folders
 from pipeline.errors import SinkWriteError
 from pipeline.sink import (
     Folders,
@@ -63,8 +61,6 @@ QUEUE_BATCHES = 2  # per worker: batches waiting beyond the ones being written
 MMAP_MIN = 32 << 20
 # Comparing reads the old file in chunks: mmap lost there (114 against 17 ms at 64 MiB).
 COMPARE_CHUNK = 8 << 20
-STAGING_PREFIX = ".sink-staging-"
-NEW_STAGING_PREFIX = ".sink-new-"  # a staging folder before it is locked and renamed
 _READ = os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW
 _STOP = None
 
@@ -88,13 +84,13 @@ class BatchSink:
         self.root = os.fspath(root)
         make_root(self.root)
         try:
-            empty = _remove_stale_staging(self.root)
+            empty = staging_folders.remove_stale(self.root)
         except OSError as exc:  # EMFILE, EIO: a clear error, not a traceback
             raise SinkWriteError(self.root, f"cannot list output folder: {exc.strerror}") from exc
         self.staging: str | None = None
         self._staging_lock: int | None = None
         if staging if staging is not None else empty:
-            self.staging, self._staging_lock = _new_staging(self.root)
+            self.staging, self._staging_lock = staging_folders.new(self.root)
         # In staging mode no target can exist yet, so nothing is compared or renamed.
         self._base = self.staging or self.root
         self._folders = Folders(self._base)
@@ -136,18 +132,7 @@ class BatchSink:
 
     def write(self, relpath: str, data: bytes) -> None:
         start = time.perf_counter()
-        if self._error is not None:
-            self._raise()
-        if self._closed:
-            raise SinkWriteError(relpath, "the sink is closed")
-        rel = check_relpath(relpath)
-        folder = posixpath.dirname(rel)
-        new_folder = self._folders.ensure(folder) if folder else self.staging is not None
-        if rel in self._seen:
-            # Written before: let that write land first, so the last bytes given win.
-            self._flush()
-            self._queue.join()
-        self._seen.add(rel)
+        rel, new_folder = self._admit(relpath)
         data = bytes(data)  # the caller may reuse a bytearray or memoryview
         stats = self._stats
         stats.files += 1
@@ -192,6 +177,23 @@ class BatchSink:
         self._stats.files += 1
         self._stats.bytes += copied
         self._stats.seconds += time.perf_counter() - start
+
+    def _admit(self, relpath: str) -> tuple[str, bool]:
+        """(the checked path, whether this sink just made its folder) of a file to write,
+        once the sink is known to be open, and once an earlier write of the same path has
+        landed (the last bytes given win)."""
+        if self._error is not None:
+            self._raise()
+        if self._closed:
+            raise SinkWriteError(relpath, "the sink is closed")
+        rel = check_relpath(relpath)
+        folder = posixpath.dirname(rel)
+        new_folder = self._folders.ensure(folder) if folder else self.staging is not None
+        if rel in self._seen:
+            self._flush()
+            self._queue.join()
+        self._seen.add(rel)
+        return rel, new_folder
 
     def close(self) -> SinkStats:
         """Write everything still queued, put it in place, and return the statistics."""
@@ -346,62 +348,3 @@ def _holds(path: str, data: bytes) -> bool:
         return False
     finally:
         os.close(fd)
-
-
-def _new_staging(root: str) -> tuple[str, int]:
-    """A new staging folder in ``root``, and the descriptor that holds its lock.
-
-    It is made and locked under another name first, so that no other sink can ever see
-    it under the staging prefix unlocked and take it for a killed build's leftover.
-    """
-    fresh, lock = "", -1
-    try:
-        fresh = tempfile.mkdtemp(prefix=NEW_STAGING_PREFIX, dir=root)
-        lock = os.open(fresh, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        suffix = os.path.basename(fresh)[len(NEW_STAGING_PREFIX) :]
-        staging = os.path.join(root, STAGING_PREFIX + suffix)
-        os.rename(fresh, staging)
-    except OSError as exc:
-        if lock >= 0:
-            os.close(lock)
-        if fresh:
-            _rmdir_quietly(fresh)  # still empty, and still under its unlocked name
-        raise SinkWriteError(root, f"cannot create staging folder: {exc.strerror}") from exc
-    return staging, lock
-
-
-def _rmdir_quietly(path: str) -> None:
-    try:
-        os.rmdir(path)
-    except OSError:
-        pass
-
-
-def _remove_stale_staging(root: str) -> bool:
-    """Remove staging folders whose sink was killed; whether ``root`` is then empty.
-
-    A live sink holds its staging folder's lock until it has published it; the kernel
-    drops the lock when the process dies, so an unlocked one is a leftover.
-    """
-    empty = True
-    with os.scandir(root) as entries:
-        for entry in entries:
-            if not (entry.name.startswith(STAGING_PREFIX) and entry.is_dir(follow_symlinks=False)):
-                empty = False
-                continue
-            try:
-                fd = os.open(entry.path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-            except OSError:
-                empty = False
-                continue
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                empty = False  # another sink is writing into this folder right now
-                continue
-            finally:
-                os.close(fd)
-            shutil.rmtree(entry.path, ignore_errors=True)
-            empty = empty and not os.path.lexists(entry.path)
-    return empty

@@ -17,8 +17,8 @@ import os
 import shutil
 from dataclasses import dataclass, field
 
-from pipeline.batch_sink import NEW_STAGING_PREFIX, STAGING_PREFIX
 from pipeline.sink import TEMP_NAME
+from pipeline.staging import NEW_STAGING_PREFIX, STAGING_PREFIX
 
 # A site folder may be a repository (GitHub Pages): no build writes into these.
 VCS_FOLDERS = frozenset({".git", ".hg", ".svn"})

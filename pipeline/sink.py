@@ -73,6 +73,12 @@ def copy_into(source: int, path: str) -> int:
         os.close(fd)
 
 
+def _write_new(path: str, data: bytes) -> int:
+    with open(create_new(path), "wb") as f:
+        f.write(data)
+    return len(data)
+
+
 def temp_name(name: str) -> str:
     """The hidden name a file called ``name`` is written under before its rename."""
     return f".{name}.{os.getpid()}.tmp"
@@ -131,30 +137,17 @@ class DirectSink:
         self.close()
 
     def write(self, relpath: str, data: bytes) -> None:
-        start = time.perf_counter()
-        rel = check_relpath(relpath)
-        folder, name = posixpath.split(rel)
-        if folder:
-            self._folders.ensure(folder)
-        final = os.path.join(self.root, rel)
-        # Write beside the target and rename over it, so a killed build leaves
-        # either the old file or the new one at the final path, never half of one.
-        tmp = os.path.join(self.root, folder, temp_name(name))
-        try:
-            with open(create_new(tmp), "wb") as f:
-                f.write(data)
-            os.replace(tmp, final)
-        except OSError as exc:
-            remove_quietly(tmp)
-            raise SinkWriteError(rel, f"cannot write: {exc.strerror or exc}") from exc
-        stats = self._stats
-        stats.files += 1
-        stats.bytes += len(data)
-        stats.write_calls += 1
-        stats.seconds += time.perf_counter() - start
+        self._place(relpath, lambda tmp: _write_new(tmp, data))
+        self._stats.write_calls += 1
 
     def copy_file(self, relpath: str, source: int) -> None:
         """Write the open file ``source``'s bytes at ``relpath`` without holding them."""
+        self._place(relpath, lambda tmp: copy_into(source, tmp))
+
+    def _place(self, relpath: str, make: Callable[[str], int]) -> None:
+        """Have ``make`` write a new file (returning its size) beside ``relpath``'s target,
+        then rename it over the target: a killed build leaves either the old file or the
+        new one at the final path, never half of one."""
         start = time.perf_counter()
         rel = check_relpath(relpath)
         folder, name = posixpath.split(rel)
@@ -162,14 +155,14 @@ class DirectSink:
             self._folders.ensure(folder)
         tmp = os.path.join(self.root, folder, temp_name(name))
         try:
-            copied = copy_into(source, tmp)
+            size = make(tmp)
             os.replace(tmp, os.path.join(self.root, rel))
         except OSError as exc:
             remove_quietly(tmp)
             raise SinkWriteError(rel, f"cannot write: {exc.strerror or exc}") from exc
         stats = self._stats
         stats.files += 1
-        stats.bytes += copied
+        stats.bytes += size
         stats.seconds += time.perf_counter() - start
 
     def close(self) -> SinkStats:

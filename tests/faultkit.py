@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.batch_sink import NEW_STAGING_PREFIX, STAGING_PREFIX
 from pipeline.sink import TEMP_NAME
+from pipeline.staging import NEW_STAGING_PREFIX, STAGING_PREFIX
 
 CLI = [sys.executable, "-m", "pipeline", "build"]
 

@@ -9,7 +9,7 @@ import tracemalloc
 
 import pytest
 
-from pipeline import batch_sink, defaults
+from pipeline import batch_sink, defaults, staging
 from pipeline.batch_sink import BatchSink
 from pipeline.defaults import DEFAULT_SINK
 from pipeline.errors import SinkWriteError, UnsafePathError
@@ -246,7 +246,7 @@ def test_a_killed_builds_staging_folder_is_removed_by_the_next_sink(tmp_path):
     )  # fmt: skip
     assert killed.returncode == -signal.SIGKILL
     (left,) = site.iterdir()
-    assert left.name.startswith(batch_sink.STAGING_PREFIX)
+    assert left.name.startswith(staging.STAGING_PREFIX)
     with BatchSink(site) as sink:
         assert sink.staging is not None  # the folder counts as empty again
         sink.write("b.html", b"new")

@@ -1,10 +1,10 @@
 import fcntl
 import os
 
-from pipeline.batch_sink import NEW_STAGING_PREFIX, STAGING_PREFIX
 from pipeline.cli import main
 from pipeline.leftovers import remove_leftovers
 from pipeline.sink import DirectSink, temp_name
+from pipeline.staging import NEW_STAGING_PREFIX, STAGING_PREFIX
 from tests.helpers import write
 
 
