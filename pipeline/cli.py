@@ -34,9 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "server":
-        from pipeline import server
+        from pipeline import build_server
 
-        return server.command(args.action, args.idle)
+        return build_server.command(args.action, args.idle)
     return _build(parser, args)
 
 
