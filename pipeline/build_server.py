@@ -160,7 +160,10 @@ def _receive(conn) -> tuple[dict, list[int]]:  # type: ignore[no-untyped-def, ty
         if not chunk:
             raise ValueError("message cut short")
         body += chunk
-    message = marshal.loads(body)
+    try:
+        message = marshal.loads(body)
+    except (EOFError, TypeError) as exc:  # not what a caller sends: ignored, not fatal
+        raise ValueError(f"not a request: {exc}") from None
     if not isinstance(message, dict):
         raise ValueError("not a request")
     return message, list(fds)

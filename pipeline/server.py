@@ -80,6 +80,7 @@ def delegate(argv: list[str]) -> int | None:
         request = {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "umask": umask}
         send(conn, {**request, "identity": identity()}, [0, 1, 2])
         if receive_line(conn) != "building":
+            conn.close()
             return None
     except OSError:
         conn.close()

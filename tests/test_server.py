@@ -107,3 +107,13 @@ def test_ctrl_c_stops_the_build_the_server_runs(running, tmp_path):
 def test_stop(running):
     assert "stopped" in cli("server", "stop").stdout
     assert cli("server", "status").returncode == 1
+
+
+def test_a_malformed_request_does_not_end_the_server(running):
+    import socket
+
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.connect(str(running / "socket"))
+    conn.sendall(b"%08x" % 2 + b"i\x01")  # marshal data cut short: EOFError
+    conn.close()
+    assert "running" in cli("server", "status").stdout
