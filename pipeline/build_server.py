@@ -52,9 +52,11 @@ def _start(idle: float) -> int:
               file=sys.stderr)  # fmt: skip
         return 1
     with open(os.path.join(server.folder(), "log"), "ab") as log:
+        # Started in this folder, it imports the same ``pipeline`` as a build started here
+        # (a source checkout's, not the installed one): else it would serve no one here.
         command_line = [sys.executable, "-m", "pipeline", "server", "run", "--idle", str(idle)]
         subprocess.Popen(command_line, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                         start_new_session=True, cwd="/")  # fmt: skip
+                         start_new_session=True)  # fmt: skip
     for _ in range(600):  # it imports everything first: a few seconds at most
         reply = _ask({"command": "status"})
         if reply is not None:
@@ -74,6 +76,7 @@ def serve(idle: float) -> int:
 
     build_child.warm_up()
     mine = server.identity()
+    os.chdir("/")  # imports are resolved (sys.path holds no relative entry): hold no folder
     path = os.path.join(server.folder(), "socket")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     if os.path.exists(path):

@@ -117,3 +117,30 @@ def test_a_malformed_request_does_not_end_the_server(running):
     conn.sendall(b"%08x" % 2 + b"i\x01")  # marshal data cut short: EOFError
     conn.close()
     assert "running" in cli("server", "status").stdout
+
+
+def test_a_server_started_in_a_source_folder_serves_the_builds_started_there(
+    tmp_path, monkeypatch, content
+):
+    # A checkout's own ``pipeline`` shadows the installed one for a build started in it;
+    # the server it starts must run the same code, or it would never take those builds.
+    import shutil
+
+    checkout = tmp_path / "checkout"
+    shutil.copytree(REPO / "pipeline", checkout / "pipeline",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    folder = tmp_path / "server-of-checkout"
+    monkeypatch.setenv("PIPELINE_SERVER_DIR", str(folder))
+    assert cli("server", "start", "--idle", "2", cwd=checkout).returncode == 0
+    try:
+        code, out, _ = delegated("build", str(content), "--out", "site", "--cards", "off",
+                                 cwd=checkout)  # fmt: skip
+        assert code == 1 and "built 1 pages" in out
+        assert os.readlink(f"/proc/{_server_pid(folder)}/cwd") == "/"  # it holds no folder
+    finally:
+        cli("server", "stop", cwd=checkout)
+
+
+def _server_pid(folder):
+    reply = cli("server", "status").stdout
+    return int(reply.split("(pid ")[1].split(")")[0])
