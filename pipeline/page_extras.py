@@ -21,9 +21,9 @@ from pipeline.page import Page
 from pipeline.report import StageClock
 
 if TYPE_CHECKING:
+    from pipeline.build_pages import Build
     from pipeline.cache import BuildCache
     from pipeline.discover import Sources
-    from pipeline.runner import _Build
     from pipeline.write import SiteWriter
 
 THEME_SCRIPTS = ("lunr.min.js", "search.js")  # pipeline/theme/static -> assets/
@@ -70,7 +70,7 @@ class PageExtras:
         page: Page,
         references: list[str],
         links: tuple[tuple[str, str], ...],
-        build: _Build,
+        build: Build,
         previous: PageEntry | None,
     ) -> tuple[str | None, Output | None]:
         """Serialize a page just rendered (its HTML and TOC still set): its search fragment's

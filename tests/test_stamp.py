@@ -12,8 +12,9 @@ import sys
 import pytest
 
 from pipeline import stamp
+from pipeline.build_pages import Build
 from pipeline.cli import main
-from pipeline.runner import PipelineRunner, _Build
+from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
 from tests.helpers import REPO, tree, unstamp, write
 
@@ -125,7 +126,7 @@ def test_a_build_removes_the_stamp_before_it_writes(content, tmp_path, monkeypat
     def killed(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_Build, "pages", killed)
+    monkeypatch.setattr(Build, "pages", killed)
     with pytest.raises(KeyboardInterrupt):
         build(content, tmp_path)
     assert not (tmp_path / "cache" / stamp.STAMP).exists()
