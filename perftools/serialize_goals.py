@@ -143,23 +143,25 @@ def _manifest_row(pages: int, recs: list[dict[str, Any]], rounds: int) -> bool:
 def _manifest_value(recs: list[dict[str, Any]]) -> Any:
     """A Manifest as a default build with sidecars leaves it: pages with their search
     digest, sidecar and standard card, their links as the build keeps them (local ones,
-    with the site path each resolves to), and page files as parsed."""
+    with the site path each resolves to, and counted by site path), and page files as
+    parsed."""
     import datetime as dt
 
     from pipeline.cache import manifest, sources
-    from pipeline.cache.entries import CardEntry, Output, PageEntry
+    from pipeline.cache.entries import CardEntry, Output, PageEntry, count_targets, pack_links
     from pipeline.media import local_target
     from pipeline.page import Page, card_path
 
-    pages, files = {}, {}
+    pages, files, refs = {}, {}, {}
     date = dt.datetime(2024, 3, 17, tzinfo=dt.UTC)
     for number, (source, entry) in enumerate(_manifest_pages(recs)):
         out = entry["out"]
         targets = ((url, local_target(url, out)) for url, _ in entry["links"])
+        links = tuple((url, target) for url, target in targets if target is not None)
+        count_targets(refs, links, 1)
         pages[source] = PageEntry(
             key=entry["key"], out=out, output=Output(entry["digest"], entry["size"]),
-            title=entry["title"], summary=entry["summary"],
-            links=tuple((url, target) for url, target in targets if target is not None),
+            title=entry["title"], summary=entry["summary"], links=pack_links(links),
             site_digest=entry["site"], sidecar=Output(*entry["sidecar"]), search=entry["search"],
             card=CardEntry(entry["key"][:32], card_path(out), 1200, 630, 28_000),
         )  # fmt: skip
@@ -168,7 +170,7 @@ def _manifest_value(recs: list[dict[str, Any]]) -> Any:
                     digest=entry["digest"])  # fmt: skip
         signature = (entry["size"], 1_700_000_000_000_000_000 + number, 1_700_000_000_000_000_000)
         files[source] = sources.to_stored(signature, page)
-    return manifest.Manifest(pages=pages, sources=files)
+    return manifest.Manifest(pages=pages, sources=files, refs=refs)
 
 
 def _manifest_pages(recs: list[dict[str, Any]]) -> Any:

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 from pipeline import lazy, media, template_files
 from pipeline.cache import BuildCache
-from pipeline.cache.entries import PageEntry
+from pipeline.cache.entries import PageEntry, pack_links
 from pipeline.cache.keys import page_digest, page_key, site_inputs
 from pipeline.cards import pages as social
-from pipeline.page import Page, default_title
+from pipeline.page import Links, Page, default_title
 from pipeline.page_extras import PageExtras
 from pipeline.render import Rendered, Task
 from pipeline.report import BuildReport, Problem, StageClock
@@ -49,7 +49,8 @@ class Build:
     writer: SiteWriter = field(init=False)
     cards: social.BuildCards = field(init=False)
     built: list[Page] = field(default_factory=list)
-    links: list[tuple[str, media.Links]] = field(default_factory=list)  # (source, its links)
+    # (source, its links; None: kept, the cache has them) of each built page
+    links: list[tuple[str, Links | None]] = field(default_factory=list)
     digests: dict[str, str] = field(default_factory=dict)  # source -> keys.page_digest
     _env: jinja2.Environment | None = None
 
@@ -92,18 +93,20 @@ class Build:
         progress = self.runner.progress
         for done, (page, key, entry) in enumerate(plan, 1):
             if entry is not None:
-                links = self.restore(page, entry)
+                self.restore(page, entry)
+                self.built.append(page)
+                self.links.append((page.source, None))  # the cache has them
             else:
                 links = self.render(page, key, self.receive(page, rendered))
-            if links is not None:
-                self.built.append(page)
-                self.links.append((page.source, links))
+                if links is not None:
+                    self.built.append(page)
+                    self.links.append((page.source, links))
             if progress:
                 progress(done, len(plan))
         self.report.pages_built = len(self.built)
 
-    def restore(self, page: Page, entry: PageEntry) -> tuple[tuple[str, str], ...]:
-        """A cache hit: neither rendered nor written; its links as they were resolved."""
+    def restore(self, page: Page, entry: PageEntry) -> None:
+        """A cache hit: neither rendered nor written."""
         page.title, page.summary, page.html = entry.title, entry.summary, entry.html or ""
         self.cache.record_page(page.source, entry)
         self.digests[page.source] = entry.site_digest
@@ -111,7 +114,6 @@ class Build:
         self.report.cache_hits += 1
         self.writer.kept()
         self.extras.restore(page, entry, self.writer)
-        return entry.links
 
     def receive(self, page: Page, rendered: Iterator[Rendered]) -> Rendered:
         """The next render result, its time charged to the render stage."""
@@ -122,9 +124,7 @@ class Build:
         self.report.pages_rendered += 1
         return result
 
-    def render(
-        self, page: Page, key: str | None, result: Rendered
-    ) -> tuple[tuple[str, str], ...] | None:
+    def render(self, page: Page, key: str | None, result: Rendered) -> Links | None:
         """Fill the page from its render result, template it and write it; its links, or
         None if it failed."""
         if result.error is not None:
@@ -157,7 +157,7 @@ class Build:
                 output=output,
                 title=page.title,
                 summary=page.summary,
-                links=links,
+                links=pack_links(links),
                 site_digest=digest,
                 html=html,
                 search=extras[0],
@@ -168,7 +168,7 @@ class Build:
                 self.cache.record_page(page.source, entry)
         return links
 
-    def resolve(self, page: Page, urls: list[str]) -> media.Links:
+    def resolve(self, page: Page, urls: list[str]) -> Links:
         """The page's references that point into the site, with the site path of each."""
         with self.clock.stage("media"):
             return media.resolve(urls, page.out_path, self.runner.stages.media)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import posixpath
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 from pipeline import claims, confine, entities
 from pipeline.discover import Sources
 from pipeline.errors import PipelineError
-from pipeline.page import PAGE_SUFFIXES
+from pipeline.page import PAGE_SUFFIXES, Links
 from pipeline.report import Problem, StageClock
 
 if TYPE_CHECKING:
@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 # Media files at least this large are copied from their descriptor by the sink, never
 # read whole: a 1 GB video took 2.1 GB of RSS (read, then written through a mapping).
 STREAM_MIN = 16 << 20
-# A page's references into the site: (URL, the site path it points at), in order.
-Links = tuple[tuple[str, str], ...]
 
 # Attributes that point at another file, by tag.
 REFERENCE_ATTRS = {
@@ -116,7 +114,7 @@ def local_target(url: str, page_out_path: str) -> str | None:
 
 
 def copy_media(
-    pages: Iterable[tuple[str, Links]],
+    pages: list[tuple[str, Links | None]],
     written: set[str],
     content: Path,
     found: Sources,
@@ -125,8 +123,9 @@ def copy_media(
 ) -> None:
     """Copy every referenced content file once; report references that resolve to nothing.
 
-    ``pages``: (source, links) of each built page. ``written``: the site paths the build
-    wrote (pages, site files): references to them are fine as they are.
+    ``pages``: (source, links) of each built page, in order; None for the links of a page
+    kept from the previous build (the build cache has them). ``written``: the site paths
+    the build wrote (pages, site files): references to them are fine as they are.
     """
     report = writer.report
     with clock.stage("media"):  # one span: most references need only a look-up or a stat
@@ -134,8 +133,10 @@ def copy_media(
     root = confine.root_of(content)
     for target, referrers in copies.items():
         with clock.stage("media"):
-            source = _open(content / target, root, target, referrers, writer)
-        if source is None:
+            source = _open(content / target, root, target, writer)
+        if isinstance(source, str):  # each page that refers to it is told
+            for page, url in _who(target, referrers, pages, writer):
+                report.unresolved.append(Problem(page, f"{url}: {source}"))
             continue
         fd, data = source
         try:
@@ -150,31 +151,46 @@ def copy_media(
     report.media_files = len(kept)
 
 
+# The referrer that stands for the kept pages (their links not decoded): see ``_who``.
+_KEPT = ("", "")
+
+
 def _to_copy(
-    pages: Iterable[tuple[str, Links]],
+    pages: list[tuple[str, Links | None]],
     written: set[str],
     content: Path,
     found: Sources,
     writer: SiteWriter,
 ) -> tuple[dict[str, list[tuple[str, str]]], set[str]]:
     """The files to copy, each with the (page, URL) references to it; and the site paths
-    of those that the previous build copied and that did not change since."""
+    of those that the previous build copied and that did not change since.
+
+    The kept pages' references are checked by site path, from the cache's counts, when
+    none of those paths has a problem; otherwise (a reference to report, with its page)
+    each kept page's links are decoded and checked one by one, as a rendered page's are.
+    """
     report, cache = writer.report, writer.cache
     room = claims.budget(writer.root)
+    refs = cache.kept_refs() if cache.enabled else {}
+    if refs is not None and all(_problem("", t, written, found, room) is None for t in refs):
+        checks = [(_KEPT[0], tuple((_KEPT[1], target) for target in refs))]
+        checks += [(source, links) for source, links in pages if links is not None]
+    else:
+        checks = [(s, cache.links_of(s) if links is None else links) for s, links in pages]
     copies: dict[str, list[tuple[str, str]]] = {}
     kept: set[str] = set()
-    for source, links in pages:
+    for source, links in checks:
         for url, target in dict.fromkeys(links):  # each of the page's URLs once
-            if target in written or target in kept:
-                if target in found.files and claims.reserved(target):  # not copied: say so
-                    report.unresolved.append(Problem(source, _reserved(url, target)))
+            if target in kept:
                 continue
             if target in copies:
                 copies[target].append((source, url))
                 continue
-            problem = _unresolved(url, target, found) or _unwritable(url, target, written, room)
+            problem = _problem(url, target, written, found, room)
             if problem is not None:
                 report.unresolved.append(Problem(source, problem))
+            elif target in written:
+                continue
             elif cache.enabled and _unchanged(content / target, target, writer):
                 kept.add(target)
                 report.media_unchanged += 1
@@ -182,6 +198,30 @@ def _to_copy(
             else:
                 copies[target] = [(source, url)]
     return copies, kept
+
+
+def _who(
+    target: str,
+    referrers: list[tuple[str, str]],
+    pages: list[tuple[str, Links | None]],
+    writer: SiteWriter,
+) -> list[tuple[str, str]]:
+    """The (page, URL) references to ``target``, in page order, the kept pages' included."""
+    if _KEPT not in referrers:
+        return referrers
+    found = []
+    for source, links in pages:
+        for url, linked in dict.fromkeys(writer.cache.links_of(source) if links is None else links):
+            if linked == target:
+                found.append((source, url))
+    return found
+
+
+def _problem(url: str, target: str, written: set[str], found: Sources, room: int) -> str | None:
+    """Why the reference ``url`` to ``target`` is reported, or None."""
+    if target in written:  # the site's own file: fine, unless a content file is hidden by it
+        return _reserved(url, target) if target in found.files and claims.reserved(target) else None
+    return _unresolved(url, target, found) or _unwritable(url, target, written, room)
 
 
 def _unchanged(path: Path, target: str, writer: SiteWriter) -> bool:
@@ -192,11 +232,9 @@ def _unchanged(path: Path, target: str, writer: SiteWriter) -> bool:
     return writer.cache.media_unchanged(target, st, writer.root)
 
 
-def _open(
-    path: Path, root: str, target: str, referrers: list[tuple[str, str]], writer: SiteWriter
-) -> tuple[int, bytes | None] | None:
+def _open(path: Path, root: str, target: str, writer: SiteWriter) -> tuple[int, bytes | None] | str:
     """The file open, with its bytes when it is small enough to pass through memory
-    (``STREAM_MIN``); None when it cannot be read (each page that refers to it is told)."""
+    (``STREAM_MIN``); why not, when it cannot be read."""
     try:  # checked on the open file: a link swapped since discovery changes nothing
         fd, size = confine.open_content(path, root, target)
     except PipelineError as exc:
@@ -211,9 +249,7 @@ def _open(
             problem = f"cannot read {target}: {exc.strerror}"
     writer.cache.forget_media(target)
     writer.claimed.add(target)  # a copy from an earlier build stays: nothing good is lost
-    for source, url in referrers:
-        writer.report.unresolved.append(Problem(source, f"{url}: {problem}"))
-    return None
+    return problem
 
 
 def _unresolved(url: str, target: str, found: Sources) -> str | None:

@@ -11,6 +11,8 @@ from urllib.parse import quote
 import msgspec
 
 PAGE_SUFFIXES = (".md", ".markdown")
+# A page's references into the site: (URL, the site path it points at), in order.
+Links = tuple[tuple[str, str], ...]
 
 
 class CardRef(msgspec.Struct, frozen=True, gc=False):

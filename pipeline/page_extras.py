@@ -17,7 +17,7 @@ import msgspec
 
 from pipeline import pagetext, search_cache, search_index, sidecar, template_files
 from pipeline.cache.entries import Output, PageEntry
-from pipeline.page import Page
+from pipeline.page import Links, Page
 from pipeline.report import StageClock
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ class PageExtras:
         self,
         page: Page,
         references: list[str],
-        links: tuple[tuple[str, str], ...],
+        links: Links,
         build: Build,
         previous: PageEntry | None,
     ) -> tuple[str | None, Output | None]:

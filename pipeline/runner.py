@@ -1,9 +1,10 @@
 """PipelineRunner: a build as its phases, each timed into the BuildReport.
 
 discover -> parse -> plan (cache hits) -> pages (render, template, write, one by one) ->
-site files -> media. The work of one page lives in ``Build``'s small per-page methods;
-what each stage does lives in the stage's module (pipeline/stages.py lists them), what
-the cache holds in pipeline/cache/, and what is written or kept in pipeline/write.py.
+site files -> media. The work of one page lives in ``Build``'s small per-page methods
+(pipeline/build_pages.py); what each stage does lives in the stage's module
+(pipeline/stages.py lists them), what the cache holds in pipeline/cache/, and what is
+written or kept in pipeline/write.py.
 A trace of spans is kept only when asked for.
 """
 

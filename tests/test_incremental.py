@@ -3,12 +3,16 @@ of the same content would, byte for byte: random edits (pages added, deleted, re
 made drafts, given slugs, titles, tags, links and media), a build after each batch, with
 the build cache and the stamp, against a clean build in a fresh folder."""
 
+import collections
+import json
 import os
 import random
 import shutil
 
 import pytest
 
+from pipeline.cache import manifest
+from pipeline.cache.entries import unpack_links
 from pipeline.runner import PipelineRunner
 from pipeline.sink import open_sink
 from tests.helpers import tree, write
@@ -102,14 +106,33 @@ def test_incremental_builds_equal_clean_builds(tmp_path, seed):
 
     history = [content.add() for _ in range(3)]
     build("site")
-    for _ in range(8):
+    for _ in range(12):
         history += [content.edit() for _ in range(rng.randrange(1, 4))]
         if rng.random() < 0.2:
             switch = rng.choice(["sidecars", "search"])
             options[switch] = not options[switch]
             history.append(f"{switch} {options[switch]}")
-        build("site")
+        built = build("site")
         for name in ("clean", "clean-cache"):
             shutil.rmtree(tmp_path / name, ignore_errors=True)
-        build("clean")
+        clean = build("clean")
         assert tree(tmp_path / "site") == tree(tmp_path / "clean"), history
+        # The kept pages' references, checked by their counts, say what a clean build says.
+        assert _problems(built) == _problems(clean), history
+        assert built.media_files == clean.media_files, history
+        assert _refs_counted(tmp_path / "site-cache"), history
+
+
+def _problems(report):
+    return sorted(str(problem) for problem in report.unresolved)
+
+
+def _refs_counted(cache):
+    """The manifest's link counts are those of its pages' links."""
+    path = cache / manifest.MANIFEST
+    key = json.loads(path.read_bytes().partition(b"\n")[2])["site_key"]
+    loaded = manifest.load(path, key)
+    counts = collections.Counter(
+        target for entry in loaded.pages.values() for _, target in unpack_links(entry.links)
+    )
+    return loaded.refs == dict(counts)

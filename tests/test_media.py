@@ -86,3 +86,41 @@ def test_a_large_media_file_is_copied_without_being_read_whole(tmp_path, monkeyp
         assert (site / "small.png").read_bytes() == b"\x89PNG small"
         assert peak < 4 << 20  # the file is 8 MiB
     assert not [p for p in site.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_a_changed_media_file_that_cannot_be_read_names_each_page_kept_that_uses_it(
+    tmp_path, monkeypatch
+):
+    # The kept pages' links stay undecoded until a reference to report needs its pages.
+    import errno
+
+    from pipeline import confine, media
+    from pipeline.runner import PipelineRunner
+    from pipeline.sink import open_sink
+
+    content, site = tmp_path / "c", tmp_path / "site"
+    content.mkdir()
+    for name, body in [("a", "![x](pic.png)"), ("b", "no media"), ("c", "[y](pic.png)")]:
+        (content / f"{name}.md").write_text(f"# {name}\n\n{body}\n")
+    (content / "pic.png").write_bytes(b"one")
+
+    def build():
+        return PipelineRunner(content, open_sink("direct", site), cache_dir=tmp_path / "x").run()
+
+    assert build().ok
+    (content / "pic.png").write_bytes(b"two, so copied again")
+    real_open = confine.open_content
+
+    def failing_open(path, root, target):
+        if target == "pic.png":
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        return real_open(path, root, target)
+
+    monkeypatch.setattr(media.confine, "open_content", failing_open)
+    report = build()
+    assert report.cache_hits == 3
+    assert sorted(str(p) for p in report.unresolved) == [
+        f"a.md: pic.png: cannot read pic.png: {os.strerror(errno.EIO)}",
+        f"c.md: pic.png: cannot read pic.png: {os.strerror(errno.EIO)}",
+    ]
+    assert (site / "pic.png").read_bytes() == b"one"  # the earlier copy stays

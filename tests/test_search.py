@@ -7,7 +7,7 @@ import jsonschema
 import pytest
 
 from pipeline import cli
-from pipeline.cache.entries import Output, PageEntry
+from pipeline.cache.entries import Output, PageEntry, pack_links
 from pipeline.cache.manifest import CacheError, Manifest, checksum, load, save
 from pipeline.pagetext import Section, reading_minutes, sections
 from pipeline.runner import PipelineRunner
@@ -188,15 +188,16 @@ def test_a_failing_user_search_template_fails_that_file_alone(content, tmp_path)
 
 def test_the_manifest_keeps_sidecar_outputs_and_search_fragments(tmp_path):
     entry = PageEntry(
-        key="k", out="a.html", output=Output("d", 3), title="A", summary="", links=(),
-        site_digest="s", sidecar=Output("e", 4), search='{"location":"a.html"}',
+        key="k", out="a.html", output=Output("d", 3), title="A", summary="",
+        links=pack_links((("b.png", "b.png"),)), site_digest="s", sidecar=Output("e", 4),
+        search='{"location":"a.html"}',
     )  # fmt: skip
     save(tmp_path, "site", Manifest(pages={"a.md": entry}))
     assert load(tmp_path / "manifest.json", "site").pages["a.md"] == entry
 
 
 def test_a_manifest_with_a_bad_search_fragment_is_not_trusted(tmp_path):
-    entry = PageEntry("k", "a.html", Output("d", 3), "A", "", (), "s", search="x")
+    entry = PageEntry("k", "a.html", Output("d", 3), "A", "", pack_links(()), "s", search="x")
     save(tmp_path, "site", Manifest(pages={"a.md": entry}))
     path = tmp_path / "manifest.json"
     body = path.read_bytes().split(b"\n", 1)[1].replace(b'"x"', b"5")  # its search digest

@@ -28,11 +28,13 @@ from pipeline.cache.entries import (
     Signature,
     SiteEntry,
     TemplateEntry,
+    count_targets,
     present,
+    unpack_links,
 )
 from pipeline.cache.errors import CacheError, ForeignCache
 from pipeline.cache.manifest import Manifest
-from pipeline.page import Page
+from pipeline.page import Links, Page
 
 if TYPE_CHECKING:
     import jinja2
@@ -53,6 +55,7 @@ class BuildCache:
     verify: bool = False  # trust no file's signature: read every page file again
     _digests: dict[str, str | None] = field(default_factory=dict)  # template name -> digest
     _listed: dict[str, frozenset[str]] = field(default_factory=dict)  # folder -> its files
+    _kept_refs: dict[str, int] | None = None  # kept_refs(), once the pages are recorded
 
     @classmethod
     def open(
@@ -96,6 +99,7 @@ class BuildCache:
         if self.template_fingerprint is not None:
             self.new.templates = TemplateEntry(self.template_fingerprint, self._digests)
         try:
+            self.new.refs = self._refs()
             unchanged = self.new == self.old and self.old != Manifest()
             path = self.folder / manifest.MANIFEST
             if not (unchanged and _put_back(path)):
@@ -183,7 +187,37 @@ class BuildCache:
         return old.output == output and output.present(root, old.out)
 
     def record_page(self, source: str, entry: PageEntry) -> None:
+        """This build's entry for ``source``: a new one, or the previous one, kept."""
         self.new.pages[source] = entry
+
+    def links_of(self, source: str) -> Links:
+        """The links of the previous build's entry for ``source`` (CacheError: damaged)."""
+        return unpack_links(self.old.pages[source].links)
+
+    def kept_refs(self) -> dict[str, int] | None:
+        """Site path -> how many links of the kept pages (entries recorded as they were)
+        point at it, from the previous build's counts: only the links of the entries not
+        kept are decoded. Asked once every page is recorded; None when the counts do not
+        add up (a page's references must then be checked from its links)."""
+        if self._kept_refs is None:
+            refs = dict(self.old.refs)
+            for source, entry in self.old.pages.items():
+                if self.new.pages.get(source) is not entry:
+                    count_targets(refs, unpack_links(entry.links), -1)
+            self._kept_refs = refs
+        if any(count < 0 for count in self._kept_refs.values()):
+            return None
+        return self._kept_refs
+
+    def _refs(self) -> dict[str, int]:
+        """``Manifest.refs`` of this build's pages: the kept ones' counts, plus the links of
+        each new entry."""
+        kept = self.kept_refs()
+        refs = dict(kept) if kept is not None else {}
+        for source, entry in self.new.pages.items():
+            if kept is None or self.old.pages.get(source) is not entry:
+                count_targets(refs, unpack_links(entry.links), 1)
+        return refs
 
     # --- site-level files and media ---
 

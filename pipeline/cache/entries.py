@@ -6,6 +6,11 @@ that compare by their fields, as the frozen dataclasses they replace did), ``arr
 straight from the manifest's JSON with their types checked in C (python -m perftools
 serialize-goals). ``gc=False`` where a cycle is impossible (strings, numbers and other
 such entries only): the garbage collector need not walk 10,000 of them.
+
+A page's links stay the manifest's bytes (``msgspec.Raw``) until a build asks for them
+(``unpack_links``): they were half the strings a manifest load made, and a build needs
+them only for the pages it renders again or when a reference breaks (pipeline/media.py
+checks the others by the counts in ``Manifest.refs``).
 """
 
 from __future__ import annotations
@@ -16,11 +21,15 @@ import stat
 
 import msgspec
 
-from pipeline.page import CardRef, Page
+from pipeline.cache.errors import CacheError
+from pipeline.page import CardRef, Links, Page
 
 # What says a source file is unchanged without reading it: size, modification time and
 # inode change time (which no tool that copies or touches a file can set back).
 Signature = tuple[int, int, int]
+
+_LINKS_ENCODER = msgspec.json.Encoder()  # the manifest's format: a Raw goes in as it is
+_LINKS_DECODER = msgspec.json.Decoder(Links)
 
 # A page file parsed, or recalled from the cache: the bytes it had, and its Page (None: a
 # draft).
@@ -94,7 +103,7 @@ class PageEntry(msgspec.Struct, frozen=True, array_like=True, gc=False, omit_def
     output: Output
     title: str
     summary: str
-    links: tuple[tuple[str, str], ...]  # (URL, site path) of its local references, in order
+    links: msgspec.Raw  # pack_links() of its references into the site
     site_digest: str  # keys.page_digest(): the page as the site-level templates see it
     html: str | None = None  # kept only for feed candidates
     sidecar: Output | None = None  # its sidecar file, when the build wrote one
@@ -119,3 +128,27 @@ class TemplateEntry(msgspec.Struct, frozen=True, array_like=True):
 
     fingerprint: str  # template_files.fingerprint(): names, sizes and mtimes of every template
     digests: dict[str, str | None]  # name -> keys.template_digest() (None: it fails)
+
+
+def pack_links(links: Links) -> msgspec.Raw:
+    """``links`` as a PageEntry holds them: already in the manifest's format."""
+    return msgspec.Raw(_LINKS_ENCODER.encode(links))
+
+
+def unpack_links(raw: msgspec.Raw) -> Links:
+    """A PageEntry's links. CacheError if they are not links: the manifest's checksum held,
+    so only a defect of the build that wrote it can get here."""
+    try:
+        return _LINKS_DECODER.decode(raw)
+    except msgspec.MsgspecError as exc:
+        raise CacheError(f"corrupt (bad links in a page entry: {exc})") from None
+
+
+def count_targets(counts: dict[str, int], links: Links, step: int) -> None:
+    """Add ``step`` (1 or -1) to the count of each link's site path; drop counts of 0."""
+    for _, target in links:
+        count = counts.get(target, 0) + step
+        if count:
+            counts[target] = count
+        else:
+            del counts[target]
