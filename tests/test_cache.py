@@ -323,3 +323,21 @@ def test_a_new_template_that_overrides_the_theme_rebuilds_what_uses_it(site, tmp
     clean = tmp_path / "clean"
     build(site, clean, None)
     assert tree(out) == tree(clean)
+
+
+@pytest.mark.parametrize("outputs", [10, 40_000])  # summed here, and in a thread (> 1 MiB)
+def test_a_manifest_damaged_where_it_still_decodes_is_not_trusted(tmp_path, outputs):
+    from pipeline.cache import manifest
+    from pipeline.cache.entries import Output
+    from pipeline.cache.errors import CacheError
+
+    value = manifest.Manifest(outputs={f"p{n}.html": Output("a" * 64, n) for n in range(outputs)})
+    manifest.save(tmp_path, "key", value)
+    path = tmp_path / MANIFEST
+    raw = path.read_bytes()
+    assert (len(raw) > 1 << 20) == (outputs > 10)
+    assert manifest.load(path, "key") == value
+    middle = raw.index(b"a" * 64, len(raw) // 2)
+    path.write_bytes(raw[:middle] + b"b" + raw[middle + 1 :])  # still JSON of our shape
+    with pytest.raises(CacheError, match="checksum mismatch"):
+        manifest.load(path, "key")
