@@ -33,7 +33,7 @@ import threading
 import time
 
 from pipeline import staging as staging_folders
-from pipeline.errors import SinkWriteError
+from pipeline.errors import SinkWriteError, SourceReadError
 from pipeline.sink import (
     Folders,
     SinkStats,
@@ -171,6 +171,9 @@ class BatchSink:
             copied = copy_into(source, path)
             if path != final:
                 os.replace(path, final)
+        except SourceReadError:
+            remove_quietly(path)
+            raise
         except OSError as exc:
             remove_quietly(path)
             raise SinkWriteError(rel, f"cannot write: {exc.strerror or exc}") from exc

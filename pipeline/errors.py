@@ -25,6 +25,12 @@ class SinkWriteError(PipelineError):
     """The sink could not write a file; the build stops here."""
 
 
+class SourceReadError(OSError):
+    """A content file could not be read while the sink copied it (a large media file, from
+    its descriptor): a problem of that file, which the build reports, not of the site's
+    writing. The sinks let it through as it is."""
+
+
 class OutsideContentError(PipelineError):
     """A content file that really lives where the build must not read: a link out of the
     content folder, or into a folder of it that is never published (``.git``, ``_x``)."""

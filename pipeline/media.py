@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from pipeline import claims, confine, entities
 from pipeline.discover import Sources
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, SourceReadError
 from pipeline.page import PAGE_SUFFIXES, Links
 from pipeline.report import Problem, StageClock
 
@@ -133,22 +133,33 @@ def copy_media(
     root = confine.root_of(content)
     for target, referrers in copies.items():
         with clock.stage("media"):
-            source = _open(content / target, root, target, writer)
-        if isinstance(source, str):  # each page that refers to it is told
-            for page, url in _who(target, referrers, pages, writer):
-                report.unresolved.append(Problem(page, f"{url}: {source}"))
+            source = _open(content / target, root, target)
+        problem = source if isinstance(source, str) else _copy(target, *source, writer, clock)
+        if problem is None:
+            kept.add(target)
             continue
-        fd, data = source
-        try:
-            with clock.stage("write"):
-                if data is None:  # large: from its descriptor, never whole in memory
-                    writer.copy_file(target, fd)
-                else:
-                    writer.copy(target, data)
-        finally:
-            os.close(fd)
-        kept.add(target)
+        writer.cache.forget_media(target)
+        writer.claimed.add(target)  # a copy from an earlier build stays: nothing good is lost
+        for page, url in _who(target, referrers, pages, writer):  # each page is told
+            report.unresolved.append(Problem(page, f"{url}: {problem}"))
     report.media_files = len(kept)
+
+
+def _copy(
+    target: str, fd: int, data: bytes | None, writer: SiteWriter, clock: StageClock
+) -> str | None:
+    """Copy the open file to ``target``; why not, when it could not be read."""
+    try:
+        with clock.stage("write"):
+            if data is None:  # large: from its descriptor, never whole in memory
+                writer.copy_file(target, fd)
+            else:
+                writer.copy(target, data)
+    except SourceReadError as exc:  # half way through: the file's problem, not the site's
+        return f"cannot read {target}: {exc.strerror}"
+    finally:
+        os.close(fd)
+    return None
 
 
 # The referrer that stands for the kept pages (their links not decoded): see ``_who``.
@@ -232,7 +243,7 @@ def _unchanged(path: Path, target: str, writer: SiteWriter) -> bool:
     return writer.cache.media_unchanged(target, st, writer.root)
 
 
-def _open(path: Path, root: str, target: str, writer: SiteWriter) -> tuple[int, bytes | None] | str:
+def _open(path: Path, root: str, target: str) -> tuple[int, bytes | None] | str:
     """The file open, with its bytes when it is small enough to pass through memory
     (``STREAM_MIN``); why not, when it cannot be read."""
     try:  # checked on the open file: a link swapped since discovery changes nothing
@@ -247,8 +258,6 @@ def _open(path: Path, root: str, target: str, writer: SiteWriter) -> tuple[int, 
         except OSError as exc:
             os.close(fd)
             problem = f"cannot read {target}: {exc.strerror}"
-    writer.cache.forget_media(target)
-    writer.claimed.add(target)  # a copy from an earlier build stays: nothing good is lost
     return problem
 
 

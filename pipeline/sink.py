@@ -10,7 +10,6 @@ before the next build writes anything.
 
 from __future__ import annotations
 
-import errno
 import os
 import posixpath
 import re
@@ -19,15 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from pipeline.errors import SinkWriteError, UnsafePathError
+from pipeline.errors import SinkWriteError, SourceReadError, UnsafePathError
 
 # A temporary file: ".<final name>.<writer's pid>.tmp", beside its final path.
 TEMP_NAME = re.compile(r"\..+\.[0-9]+\.tmp", re.DOTALL)
 
 
 COPY_CHUNK = 8 << 20
-# copy_file_range refused: across file systems (older kernels), or by the file system.
-_NO_KERNEL_COPY = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM}
 
 
 def create_new(path: str, access: int = os.O_WRONLY) -> int:
@@ -55,14 +52,11 @@ def copy_into(source: int, path: str) -> int:
             if kernel:
                 try:
                     done = os.copy_file_range(source, fd, COPY_CHUNK)
-                except OSError as exc:
-                    if exc.errno not in _NO_KERNEL_COPY:
-                        raise
-                    kernel = False
+                except OSError:  # no copy in the kernel here, or a side failed: the loop
+                    kernel = False  # below says which (it copies nothing on a failure)
                     continue
             else:
-                chunk = os.read(source, COPY_CHUNK)
-                done = len(chunk)
+                done = len(chunk := read_source(source, COPY_CHUNK))
                 view = memoryview(chunk)
                 while view:
                     view = view[os.write(fd, view) :]
@@ -71,6 +65,15 @@ def copy_into(source: int, path: str) -> int:
             copied += done
     finally:
         os.close(fd)
+
+
+def read_source(source: int, size: int) -> bytes:
+    """Up to ``size`` bytes of the content file open at ``source``; SourceReadError when it
+    cannot be read (its own problem, not one of writing the site)."""
+    try:
+        return os.read(source, size)
+    except OSError as exc:
+        raise SourceReadError(exc.errno, exc.strerror) from exc
 
 
 def _write_new(path: str, data: bytes) -> int:
@@ -157,6 +160,9 @@ class DirectSink:
         try:
             size = make(tmp)
             os.replace(tmp, os.path.join(self.root, rel))
+        except SourceReadError:
+            remove_quietly(tmp)
+            raise
         except OSError as exc:
             remove_quietly(tmp)
             raise SinkWriteError(rel, f"cannot write: {exc.strerror or exc}") from exc

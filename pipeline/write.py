@@ -9,13 +9,11 @@ it wrote (``claimed``), so that no file of this build is taken for a stale one
 
 from __future__ import annotations
 
-import os
-
 from pipeline.cache import BuildCache
 from pipeline.cache.entries import Output
 from pipeline.page import Page
 from pipeline.report import BuildReport
-from pipeline.sink import OutputSink
+from pipeline.sink import COPY_CHUNK, OutputSink, read_source
 
 _UNCACHED = Output("", 0)  # without a cache nothing is compared, so no digest is taken
 
@@ -80,7 +78,7 @@ class SiteWriter:
         can (``copy_file``), so its bytes never pass through this process whole."""
         copy = getattr(self.sink, "copy_file", None)
         if copy is None:  # a sink of another kind: read, then written as any file
-            self._write(path, b"".join(iter(lambda: os.read(source, 1 << 20), b"")))
+            self._write(path, b"".join(iter(lambda: read_source(source, COPY_CHUNK), b"")))
             return
         self.claimed.add(path)
         copy(path, source)

@@ -124,3 +124,40 @@ def test_a_changed_media_file_that_cannot_be_read_names_each_page_kept_that_uses
         f"c.md: pic.png: cannot read pic.png: {os.strerror(errno.EIO)}",
     ]
     assert (site / "pic.png").read_bytes() == b"one"  # the earlier copy stays
+
+
+@pytest.mark.parametrize("sink_name", ["direct", "batch"])
+def test_a_large_media_file_that_fails_while_copied_fails_alone(tmp_path, monkeypatch, sink_name):
+    # Read from its descriptor by the sink: a read error there is the file's problem, and
+    # was reported as the site's ("cannot write the site"), which stopped the build.
+    import errno
+
+    from pipeline import confine, media
+    from pipeline.runner import PipelineRunner
+    from pipeline.sink import open_sink
+
+    monkeypatch.setattr(media, "STREAM_MIN", 1 << 10)
+    content, site = tmp_path / "c", tmp_path / "site"
+    content.mkdir()
+    (content / "a.md").write_text("# A\n\n[big](big.bin) ![small](small.png)\n")
+    (content / "b.md").write_text("# B\n\nno media\n")
+    (content / "big.bin").write_bytes(b"x" * (1 << 16))
+    (content / "small.png").write_bytes(b"\x89PNG small")
+    real_open = confine.open_content
+
+    def unreadable(path, root, target):
+        fd, size = real_open(path, root, target)
+        if target != "big.bin":
+            return fd, size
+        os.close(fd)
+        return os.open(path, os.O_WRONLY), size  # reading it fails: EBADF
+
+    monkeypatch.setattr(media.confine, "open_content", unreadable)
+    report = PipelineRunner(content, open_sink(sink_name, site), cache_dir=tmp_path / "x").run()
+    assert report.fatal is None and report.pages_built == 2
+    assert [str(p) for p in report.unresolved] == [
+        f"a.md: big.bin: cannot read big.bin: {os.strerror(errno.EBADF)}"
+    ]
+    assert (site / "small.png").read_bytes() == b"\x89PNG small"
+    assert not (site / "big.bin").exists()
+    assert not [p for p in site.rglob("*") if p.name.endswith(".tmp")]
