@@ -169,6 +169,8 @@ class PipelineRunner:
             cache = BuildCache.open(
                 self.cache_dir, key, self.clean, report.warnings, fingerprint, self.verify
             )
+        if found.pages and not cache.old.pages:  # no page can come from the cache: all render
+            renderer.start()  # the workers start up while this process parses
         with clock.stage("parse"):
             memo, cards = (cache if cache.enabled else None), self.cards is not None
             pages = stages.parse(content, found.pages, report, memo, out_dir=self.out_dir,
@@ -181,7 +183,7 @@ class PipelineRunner:
             build = Build(self, report, clock, cache, feed_candidates(pages), extras)
             plan, tasks = build.plan(pages)
             build.cards.check(tasks, content)
-        # The pool starts only now, and only if a page needs rendering.
+        # Else the pool starts only now, and only if a page needs rendering.
         build.pages(plan, renderer.render(tasks))
         written = build.site_files()
         written |= extras.site_files(build.writer, found, clock, cache)

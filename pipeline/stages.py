@@ -34,7 +34,7 @@ templates = lazy.module("pipeline.templates")
 class RenderStage(Protocol):
     """Markdown to HTML for a list of pages, results in the order the tasks were given."""
 
-    def start(self) -> None: ...  # called before discovery: start-up may overlap it
+    def start(self) -> None: ...  # when every page will render: start-up overlaps parsing
 
     def render(self, tasks: list[Task]) -> Iterator[Rendered]: ...
 

@@ -194,6 +194,9 @@ def test_a_render_stage_that_draws_no_card_leaves_pages_built_and_says_so(tmp_pa
         def __init__(self, jobs, **options):
             self.options = options
 
+        def start(self):
+            pass
+
         def render(self, tasks):
             for _ in tasks:
                 yield Rendered(html="<p>x</p>", heading="X")

@@ -332,3 +332,32 @@ def test_a_stage_swapped_in_is_used_and_timed_and_the_others_are_untouched(tmp_p
     assert (tmp_path / "s/tags/x.html").exists()  # parse and the site files as before
     assert report.stages["render"].calls == 2
     assert resolved == []  # the echo pages refer to nothing
+
+
+def test_the_workers_start_before_parsing_only_when_no_page_can_come_from_the_cache(tmp_path):
+    c = tmp_path / "c"
+    write(c, "a.md", "# A\n")
+    write(c, "b.md", "# B\n")
+    events = []
+
+    class Recording(EchoRenderer):
+        def __init__(self, jobs, **options):
+            super().__init__(jobs)
+
+        def start(self):
+            events.append("start")
+
+    def parse(*args, **options):
+        events.append("parse")
+        return DEFAULT_STAGES.parse(*args, **options)
+
+    stages = dataclasses.replace(DEFAULT_STAGES, render=Recording, parse=parse)
+
+    def build():
+        events.clear()
+        sink = DirectSink(tmp_path / "s")
+        return PipelineRunner(c, sink, stages=stages, cache_dir=tmp_path / "cache").run()
+
+    assert build().pages_rendered == 2 and events == ["start", "parse"]  # a first build
+    write(c, "a.md", "# A, edited\n")
+    assert build().pages_rendered == 1 and events == ["parse"]  # started by render, if needed
