@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipeline import media, stale, stamp, template_files
 from pipeline.build_pages import Build
-from pipeline.cache import BuildCache
+from pipeline.cache import BuildCache, CacheError
 from pipeline.cache.keys import site_key
 from pipeline.cards import pages as social
 from pipeline.discover import report_refused
@@ -117,6 +117,9 @@ class PipelineRunner:
             report.fatal = f"cannot write the site: {exc}"
         except social.CardStyleError as exc:
             report.fatal = f"cannot draw the social cards: {exc}"
+        except CacheError as exc:  # a page's links are decoded only when a build needs them
+            report.fatal = (f"build cache {self.cache_dir} is damaged, "
+                            f"the next build rebuilds everything: {exc}")  # fmt: skip
         except OSError as exc:  # out of file descriptors or processes, say: one line
             report.fatal = f"cannot build the site: {_describe(exc)}"
         finally:

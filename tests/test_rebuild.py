@@ -130,6 +130,24 @@ def test_a_damaged_source_entry_rebuilds_everything_with_a_warning(content, tmp_
     assert any("bad source entry for one.md" in w for w in report.warnings), report.warnings
 
 
+def test_damaged_links_stop_the_build_in_one_line_and_the_next_rebuilds_all(content, tmp_path):
+    write(content, "one.md", PAGE.format(title="One", extra="") + "[two](two.html)\n")
+    cold = build(content, tmp_path)
+    path = tmp_path / "cache" / MANIFEST
+    body = json.loads(path.read_bytes().split(b"\n", 1)[1])
+    assert body["pages"]["one.md"][5] == [["two.html", "two.html"]]
+    body["pages"]["one.md"][5] = "not links"  # decoded only when the build needs them
+    data = json.dumps(body).encode()
+    path.write_bytes(checksum(data) + b"\n" + data)
+    write(content, "one.md", PAGE.format(title="One again", extra=""))  # its old links go
+    stopped = build(content, tmp_path)
+    assert "is damaged" in stopped.fatal and "bad links" in stopped.fatal, stopped.fatal
+    assert "\n" not in stopped.fatal
+    again = build(content, tmp_path)
+    assert again.fatal is None and again.pages_rendered == cold.pages_rendered
+    assert build(content, tmp_path).pages_rendered == 0
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("stamped", [True, False], ids=["stamp", "manifest"])
 def test_a_no_change_rebuild_imports_no_renderer_template_engine_or_yaml(
