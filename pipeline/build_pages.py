@@ -104,16 +104,52 @@ class Build:
             if progress:
                 progress(done, len(plan))
         self.report.pages_built = len(self.built)
+        self.keep_previous()
 
     def restore(self, page: Page, entry: PageEntry) -> None:
         """A cache hit: neither rendered nor written."""
+        self.reuse(page, entry)
+        self.report.cache_hits += 1
+
+    def reuse(self, page: Page, entry: PageEntry) -> None:
+        """The page as the previous build left it: its entry, and its files as they are."""
         page.title, page.summary, page.html = entry.title, entry.summary, entry.html or ""
         self.cache.record_page(page.source, entry)
         self.digests[page.source] = entry.site_digest
         self.cards.restore(page, entry)
-        self.report.cache_hits += 1
         self.writer.kept()
         self.extras.restore(page, entry, self.writer)
+
+    def keep_previous(self) -> None:
+        """A page that failed this time (or whose folder did) stays in the site as the
+        previous build left it, so also in the index, tag pages, feed, sitemap and search:
+        the build loses nothing that was good (pipeline/stale.py keeps its files)."""
+        if not self.report.pages_failed or not self.cache.old.pages:
+            return
+        failed = {problem.path: problem for problem in self.report.pages_failed}
+        old, built = self.cache.old.pages, {page.source for page in self.built}
+        # The other problems name folders that could not be read (or site files, new pages).
+        folders = tuple(path + "/" for path in failed if path not in old)
+        everything = "" in failed or "." in failed
+        root = self.runner.out_dir
+        for source in old:
+            problem = failed.get(source)
+            if source in built or (
+                problem is None and not (everything or source.startswith(folders))
+            ):
+                continue
+            previous = self.cache.previous(source, root)
+            if previous is None or previous[1].out in self.writer.claimed:  # another page's now
+                continue
+            page, entry = previous
+            if not self.extras.usable(entry, root):
+                continue
+            self.reuse(page, entry)
+            self.cache.keep_source(source)
+            self.built.append(page)
+            self.links.append((source, None))
+            if problem is not None:
+                problem.message += "; its previous version stays in the site"
 
     def receive(self, page: Page, rendered: Iterator[Rendered]) -> Rendered:
         """The next render result, its time charged to the render stage."""

@@ -12,7 +12,8 @@ What is removed is only ever what the manifest proves the build wrote: a file th
 longer has the recorded size (someone put their own there since) stays, and so does
 anything the manifest does not name. A page that failed keeps its previous files (so
 does everything under a folder that could not be read, and a media file that could not
-be read this time): the site loses nothing that was good. A manifest made with other
+be read this time): the site loses nothing that was good (and the page stays listed:
+``Build.keep_previous``). A manifest made with other
 settings, or set aside by ``--clean``, still says what was written; without one (a first
 build, ``--no-cache``, a damaged manifest) nothing is removed. Paths are taken one folder
 at a time without following links, so a removal never leaves the site folder.

@@ -200,7 +200,9 @@ def test_pages_claiming_one_path_all_fail_and_the_published_page_stays(tmp_path)
         "bbb.md": "output path zeta.html is claimed by aaa.md, zeta.md too; none of them is "
         "built (the site keeps what it had): give each its own slug",
         "zeta.md": "output path zeta.html is claimed by aaa.md, bbb.md too; none of them is "
-        "built (the site keeps what it had): give each its own slug",
+        "built (the site keeps what it had): give each its own slug; its previous version "
+        "stays in the site",
     }
     assert (site / "zeta.html").read_bytes() == published
+    assert "zeta.html" in (site / "index.html").read_text()  # and it stays listed
     assert "HOSTILE" not in (site / "zeta.json").read_text()

@@ -91,16 +91,61 @@ def test_a_deleted_page_goes_with_its_sidecar_card_tag_page_and_media(content, t
     assert {"docs/a.html", "tags/kept.html"} <= tree(site).keys()
 
 
-def test_a_page_that_fails_keeps_its_previous_files(content, tmp_path):
-    site = tmp_path / "site"
-    build(content, site, tmp_path / "cache")
+BROKEN = {
+    "front matter": "---\ntitle: [unclosed\n---\n![pic](pic.png)\n",
+    "template": "---\ntitle: B2\ntemplate: nosuch\n---\n![pic](pic.png)\n",
+}
+
+
+@pytest.mark.parametrize("broken", BROKEN.values(), ids=BROKEN.keys())
+def test_a_page_that_fails_stays_in_the_site_as_it_was(content, tmp_path, broken):
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    build(content, site, cache)
     before = tree(site)
-    write(content, "docs/b.md", "---\ntitle: [unclosed\n---\n![pic](pic.png)\n")
-    report = build(content, site, tmp_path / "cache")
+    write(content, "docs/b.md", broken)
+    for _ in range(2):  # and again: the page file, read again, still fails
+        report = build(content, site, cache)
+        assert [p.path for p in report.pages_failed] == ["docs/b.md"]
+        assert report.pages_failed[0].message.endswith("; its previous version stays in the site")
+        assert report.pages_built == 2
+        # Its files, and the index, tag pages, feed, sitemap and search that list it.
+        assert tree(site) == before
+    write(content, "docs/b.md", "---\ntitle: B3\n---\nFixed.\n")
+    assert build(content, site, cache).ok
+    assert "B3" in (site / "index.html").read_text() and "tags/gone.html" not in tree(site)
+
+
+def test_the_pages_of_a_folder_that_cannot_be_listed_stay_in_the_site(
+    content, tmp_path, monkeypatch
+):
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    build(content, site, cache)
+    before = tree(site)
+    real = os.scandir
+
+    def scandir(path):
+        if os.fspath(path) == os.fspath(content / "docs/deep"):  # as root: inject it
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    st = os.stat(content / "docs/a.md")  # its inode touched: the build stamp cannot hold
+    os.utime(content / "docs/a.md", ns=(st.st_atime_ns, st.st_mtime_ns))
+    report = build(content, site, cache)
+    assert [p.path for p in report.pages_failed] == ["docs/deep"]
+    assert tree(site) == before  # docs/deep/c.html, and the index that lists it
+
+
+def test_a_failed_page_whose_output_another_page_took_is_not_kept(content, tmp_path):
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    build(content, site, cache)
+    write(content, "docs/b.md", BROKEN["front matter"])
+    write(content, "docs/new.md", "---\ntitle: New\nslug: b\n---\nMine now.\n")
+    report = build(content, site, cache)
     assert [p.path for p in report.pages_failed] == ["docs/b.md"]
-    after = tree(site)
-    for path in ("docs/b.html", "docs/b.json", "assets/cards/docs/b.png"):
-        assert after[path] == before[path]
+    assert "previous version" not in report.pages_failed[0].message
+    assert "Mine now." in (site / "docs/b.html").read_text()
+    assert "tags/gone.html" not in tree(site)
 
 
 def test_a_media_file_that_cannot_be_read_keeps_its_copy_until_its_source_is_gone(

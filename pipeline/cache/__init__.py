@@ -156,6 +156,24 @@ class BuildCache:
             return None
         return old
 
+    def previous(self, source: str, root: str | None) -> tuple[Page, PageEntry] | None:
+        """The page as the previous build left it in the site (a fresh Page, and its entry),
+        for one that failed this time; None if there is none, or its files are gone."""
+        entry, stored = self.old.pages.get(source), self.old.sources.get(source)
+        if entry is None or stored is None:
+            return None
+        page = sources.page_of(source, stored)
+        if page is None or page.out_path != entry.out or not entry.output.present(root, entry.out):
+            return None
+        if entry.card is not None and not self.card_present(entry.card, root):
+            return None
+        return page, entry
+
+    def keep_source(self, source: str) -> None:
+        """Remember the page file as the previous build parsed it, when its previous version
+        is kept: the next build reads the file again, and still finds that version."""
+        self.new.sources[source] = self.old.sources[source]
+
     def old_card(self, page: Page, root: str | None) -> CardEntry | None:
         """The card the previous build wrote for ``page``, if it is still in the site."""
         old = self.old.pages.get(page.source)
