@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import posixpath
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -183,7 +183,11 @@ def _to_copy(
     report, cache = writer.report, writer.cache
     room = claims.budget(writer.root)
     refs = cache.kept_refs() if cache.enabled else {}
+    # Targets found without a problem already: whether one has depends on the target
+    # alone (the URL only names it in the message).
+    fine: Container[str] = ()
     if refs is not None and all(_problem("", t, written, found, room) is None for t in refs):
+        fine = refs
         checks = [(_KEPT[0], tuple((_KEPT[1], target) for target in refs))]
         checks += [(source, links) for source, links in pages if links is not None]
     else:
@@ -197,7 +201,7 @@ def _to_copy(
             if target in copies:
                 copies[target].append((source, url))
                 continue
-            problem = _problem(url, target, written, found, room)
+            problem = None if target in fine else _problem(url, target, written, found, room)
             if problem is not None:
                 report.unresolved.append(Problem(source, problem))
             elif target in written:
