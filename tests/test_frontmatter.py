@@ -2,6 +2,9 @@ import datetime as dt
 import time
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline import bounded_yaml
 from pipeline.errors import PipelineError
@@ -100,6 +103,33 @@ def test_front_matter_over_a_limit_fails_naming_the_line(yaml_text, line, words)
         split(f"---\n{yaml_text}---\n", "p.md")
     assert caught.value.line == line
     assert words in caught.value.message
+
+
+YAML_TREES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner, max_size=4)
+    ),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(YAML_TREES, st.integers(1, 30), st.integers(1, 6), st.booleans())
+def test_the_quick_check_of_a_document_without_aliases_agrees_with_measuring_it(
+    value, max_values, max_depth, flow
+):
+    node = yaml.compose(yaml.safe_dump(value, default_flow_style=flow))
+    limits = {"MAX_VALUES": max_values, "MAX_DEPTH": max_depth}
+    with pytest.MonkeyPatch.context() as patch:
+        for name, limit in limits.items():
+            patch.setattr(bounded_yaml, name, limit)
+        try:
+            bounded_yaml.measure(node)
+        except bounded_yaml.LimitError:
+            assert not bounded_yaml.within_limits(node)
+        else:
+            assert bounded_yaml.within_limits(node)
 
 
 def test_front_matter_as_real_sites_write_it_is_far_below_the_limits():
