@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import stat
 
-from pipeline.errors import OutsideContentError, PipelineError
+from pipeline.errors import OutsideContentError, PipelineError, SourceReadError
 
 OUTSIDE = "outside the content folder"
 UNPUBLISHED = "inside a folder of the content that is never published"
@@ -69,8 +69,22 @@ def read_open(fd: int, size: int) -> bytes:
     # does, without the file object around it (6 us a page instead of 30).
     data = os.read(fd, size + 1)
     if len(data) != size:  # it changed size, or a short read: read to the end
-        data += b"".join(iter(lambda: os.read(fd, 1 << 20), b""))
+        data += read_rest(fd)
     return data
+
+
+def read_rest(fd: int, chunk: int = 1 << 20) -> bytes:
+    """The rest of the open content file ``fd``, however long it has grown."""
+    return b"".join(iter(lambda: read_source(fd, chunk), b""))
+
+
+def read_source(fd: int, size: int) -> bytes:
+    """Up to ``size`` bytes of the content file open at ``fd``; SourceReadError when it
+    cannot be read (its own problem, not one of writing the site)."""
+    try:
+        return os.read(fd, size)
+    except OSError as exc:
+        raise SourceReadError(exc.errno, exc.strerror) from exc
 
 
 def open_content(path: str | os.PathLike[str], root: str, name: str) -> tuple[int, int]:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from pipeline.confine import read_source
 from pipeline.errors import SinkWriteError, SourceReadError, UnsafePathError
 
 # A temporary file: ".<final name>.<writer's pid>.tmp", beside its final path.
@@ -65,15 +66,6 @@ def copy_into(source: int, path: str) -> int:
             copied += done
     finally:
         os.close(fd)
-
-
-def read_source(source: int, size: int) -> bytes:
-    """Up to ``size`` bytes of the content file open at ``source``; SourceReadError when it
-    cannot be read (its own problem, not one of writing the site)."""
-    try:
-        return os.read(source, size)
-    except OSError as exc:
-        raise SourceReadError(exc.errno, exc.strerror) from exc
 
 
 def _write_new(path: str, data: bytes) -> int:

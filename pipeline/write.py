@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from pipeline.cache import BuildCache
 from pipeline.cache.entries import Output
+from pipeline.confine import read_rest
 from pipeline.page import Page
 from pipeline.report import BuildReport
-from pipeline.sink import COPY_CHUNK, OutputSink, read_source
+from pipeline.sink import COPY_CHUNK, OutputSink
 
 _UNCACHED = Output("", 0)  # without a cache nothing is compared, so no digest is taken
 
@@ -78,7 +79,7 @@ class SiteWriter:
         can (``copy_file``), so its bytes never pass through this process whole."""
         copy = getattr(self.sink, "copy_file", None)
         if copy is None:  # a sink of another kind: read, then written as any file
-            self._write(path, b"".join(iter(lambda: read_source(source, COPY_CHUNK), b"")))
+            self._write(path, read_rest(source, COPY_CHUNK))
             return
         self.claimed.add(path)
         copy(path, source)
