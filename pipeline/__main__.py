@@ -1,6 +1,21 @@
+import os
 import sys
 
 from pipeline import server
+
+
+def _exit(code: int) -> None:
+    """Exit without the interpreter's teardown, which frees every object the build made
+    (its manifest, pages, templates, Markdown): 30 ms of a 0.3 s one-page rebuild of
+    1000 pages. By now every file the build wrote is closed and its workers joined; only
+    the standard streams are left to flush (a closed pipe exits 120, as Python would)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            code = code or 120
+    os._exit(code)
+
 
 # A build server, when one runs (python -m pipeline server start), takes the build; else
 # this process does it.
@@ -9,4 +24,4 @@ if code is None:
     from pipeline.cli import main
 
     code = main()
-sys.exit(code)
+_exit(code)

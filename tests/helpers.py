@@ -40,3 +40,20 @@ def perftools(
         [sys.executable, "-m", "perftools", *args],
         cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env,
     )  # fmt: skip
+
+
+def cli_then(argv: list[str], after: str) -> subprocess.CompletedProcess[str]:
+    """``python -m pipeline *argv`` in a process that then runs ``after`` (Python source:
+    what the build left imported, say). The CLI exits without the interpreter's teardown
+    (``os._exit``); here that exit is a SystemExit, so that ``after`` runs."""
+    probe = (
+        "import os, runpy, sys\n"
+        "def stay(code):\n    raise SystemExit(code)\n"
+        "os._exit = stay\n"
+        f"sys.argv = {['pipeline', *argv]!r}\n"
+        "try:\n    runpy.run_module('pipeline', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", probe + after], capture_output=True, text=True, cwd=REPO, timeout=120
+    )

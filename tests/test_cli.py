@@ -1,3 +1,5 @@
+import json
+import os
 import subprocess
 import sys
 
@@ -5,7 +7,7 @@ import pytest
 
 from benchmarks.corpus import generate
 from pipeline.cli import main
-from tests.helpers import write
+from tests.helpers import REPO, write
 
 
 def test_build_exits_0_with_a_summary(tmp_path, capsys):
@@ -70,6 +72,22 @@ def test_python_dash_m_entry_point(tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert "built 1 pages" in run.stdout
+
+
+def test_python_dash_m_exits_with_the_build_status_and_everything_written(tmp_path):
+    # It exits without the interpreter's teardown: its streams and files must be complete.
+    write(tmp_path / "c", "ok.md", "fine\n")
+    write(tmp_path / "c", "bad.md", "---\ntitle: [unclosed\n---\nbody\n")
+    report = tmp_path / "report.json"
+    argv = ["build", str(tmp_path / "c"), "--out", str(tmp_path / "s"), "--report", str(report)]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as most run it
+    run = subprocess.run(
+        [sys.executable, "-m", "pipeline", *argv], capture_output=True, text=True, cwd=REPO, env=env
+    )
+    assert run.returncode == 1, run.stderr
+    assert "built 1 pages" in run.stdout and "bad.md: line 3" in run.stdout
+    assert json.loads(report.read_text())["pages_built"] == 1
+    assert (tmp_path / "s" / "ok.html").read_text().rstrip().endswith("</html>")
 
 
 def test_every_sink_builds_the_same_site(tmp_path, capsys):

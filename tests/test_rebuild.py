@@ -13,7 +13,7 @@ from pipeline.cache.manifest import MANIFEST, checksum
 from pipeline.report import BuildReport
 from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
-from tests.helpers import REPO, tree, unstamp, write
+from tests.helpers import REPO, cli_then, tree, unstamp, write
 
 PAGE = "---\ntitle: {title}\ndate: 2024-05-01\ntags: [a, b]\n{extra}---\n# Heading\n\ntext\n"
 # Every kind of value YAML's safe loader gives, beyond the keys the pipeline knows.
@@ -159,18 +159,12 @@ def test_a_no_change_rebuild_imports_no_renderer_template_engine_or_yaml(
     subprocess.run(cli, check=False, capture_output=True, cwd=REPO, timeout=120)
     if not stamped:
         unstamp(tmp_path / ".pipeline-cache" / "site")
-    probe = (
-        "import sys, runpy\n"
-        f"sys.argv = {['pipeline', *cli[3:]]!r}\n"
-        "try:\n    runpy.run_module('pipeline', run_name='__main__')\n"
-        "except SystemExit:\n    pass\n"
+    done = cli_then(
+        cli[3:],
         "heavy = ('markdown', 'jinja2', 'yaml', 'multiprocessing', 'PIL')\n"
         "loaded = [m for m in heavy if m in sys.modules and "
         "type(sys.modules[m]).__name__ == 'module']\n"
-        "print('LOADED', loaded)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=120
+        "print('LOADED', loaded)\n",
     )
     assert "0 pages rendered" in done.stdout, done.stdout + done.stderr
     assert "LOADED []" in done.stdout, done.stdout

@@ -16,7 +16,7 @@ from pipeline.build_pages import Build
 from pipeline.cli import main
 from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
-from tests.helpers import REPO, tree, unstamp, write
+from tests.helpers import REPO, cli_then, tree, unstamp, write
 
 PAGES = {
     "index-page.md": "---\ntitle: One\ndate: 2024-03-17\ntags: [a]\n---\nSee [two](sub/two.md) "
@@ -172,14 +172,8 @@ def test_the_cli_asks_the_stamp_once_when_it_does_not_hold(content, tmp_path, mo
 def test_a_stamped_cli_rebuild_imports_neither_the_runner_nor_msgspec(content, tmp_path):
     cli = ["pipeline", "build", str(content), "--out", str(tmp_path / "site")]
     subprocess.run([sys.executable, "-m", *cli], check=True, capture_output=True, cwd=REPO)
-    probe = (
-        "import sys, runpy\n"
-        f"sys.argv = {cli!r}\n"
-        "try:\n    runpy.run_module('pipeline', run_name='__main__')\n"
-        "except SystemExit:\n    pass\n"
-        "print('LOADED', [m for m in ('pipeline.runner', 'msgspec') if m in sys.modules])\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=120
+    done = cli_then(
+        cli[1:],
+        "print('LOADED', [m for m in ('pipeline.runner', 'msgspec') if m in sys.modules])\n",
     )
     assert "2 from the cache" in done.stdout and "LOADED []" in done.stdout, done
