@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import os
 import selectors
 import shutil
@@ -47,14 +48,19 @@ MAX_ROUNDS = 400
 # where the spread is widest: a doubled write stage then measured 1.8-2.6x at p
 # 0.026-0.065, and the rank test cannot reach p < 0.01 through such a spread with 6 a side.
 MIN_ROUNDS = {"sink": 16}
-# Samples shorter than this run pinned to one core, the same core for every side in a
-# round and the next core the next round. Unpinned, a short sample's time follows the core
-# the kernel left its process on: with a neighbour busy on core 1, the control loop took
-# 35 ms on core 0 and 65 ms on core 1, and each worker process kept its own share of core 1
-# (62-72% over 40 samples), enough to move one side's median. Long samples (whole builds,
-# their process pools and writer threads) are left on every core: they migrate many times
-# within a sample, and pinning would hide their parallelism.
+# Samples shorter than this run pinned to one core, the same core for every side for as
+# many rounds as there are sides, then the next core (``pinned_round``). Unpinned, a short
+# sample's time follows the core the kernel left its process on: with a neighbour busy on
+# core 1, the control loop took 35 ms on core 0 and 65 ms on core 1, and each worker
+# process kept its own share of core 1 (62-72% over 40 samples), enough to move one
+# side's median. Long samples (whole builds, their process pools and writer threads) are
+# left on every core: they migrate many times within a sample, and pinning would hide
+# their parallelism.
 PIN_BELOW = 0.2
+# How pinned rounds are ordered, as recorded in each session.json: 2 since 2026-12-02
+# (``pinned_round``); sessions without it used plain rotations, which favoured the second
+# side's short samples by about 3%.
+SCHEDULE = 2
 
 
 class Worker:
@@ -134,6 +140,21 @@ def discover(bench: Sequence[str], repo: Path, source: Path) -> list[dict[str, A
     return answer["benchmarks"]
 
 
+def pinned_round(items: Sequence[Any], r: int, cores: Sequence[int]) -> tuple[list[Any], int]:
+    """Round ``r``'s order of pinned samples, and its core.
+
+    A core serves ``len(items)`` rounds in a row (each side in each place), then the next
+    core. Each such block starts one side further on: with plain rotations (A B, B A on
+    core 0, A B, B A on core 1) the block's first sample was always A's, just moved to a
+    core whose caches held nothing of it, while B's first sample of a round came right
+    after its own on the same core. In 70 paired sessions of the history the head side's
+    Markdown page measured 2.8% faster than the base side's (60 of 70), all of it in those
+    first samples. Shifted, every side has the same share of each kind of sample.
+    """
+    block = r // len(items)
+    return rotation(items, r + block), cores[block % len(cores)]
+
+
 def rotation(items: Sequence[Any], r: int) -> list[Any]:
     """Round ``r``'s order: the sides rotated by ``r`` (A B, B A for two; A B C, B C A, C A B).
 
@@ -171,9 +192,10 @@ def measure(
     pin = decided = False
     r = 0
     while r < total and live:
-        for worker in rotation(live, r):
-            if pin:  # a core for a whole cycle of rotations: every side, every place, every core
-                worker.pin({cores[(r // len(live)) % len(cores)]})
+        order, core = pinned_round(live, r, cores) if pin else (rotation(live, r), None)
+        for worker in order:
+            if core is not None:
+                worker.pin({core})
             got = worker.sample(timeout)
             if "time" in got:
                 samples[worker.side.commit].append(got["time"])
@@ -186,7 +208,7 @@ def measure(
             total = rounds_for(rounds, slowest, stats.family_of(name))
             pin = slowest < PIN_BELOW and len(cores) > 1
             if pin:  # whole cycles: each side as often in each place, on each core
-                cycle = len(live) * len(cores)
+                cycle = len(live) * math.lcm(len(live), len(cores))
                 total = -(-total // cycle) * cycle
             if pin:  # round 0 ran unpinned: start the pinned rounds afresh
                 samples = {c: ([] if v is not None else None) for c, v in samples.items()}

@@ -113,6 +113,7 @@ def run_session(
         "calibration_after": hostid.calibrate(),
         "sides": [{"commit": s.commit, "label": s.label} for s in sides],
         "rounds": rounds,
+        "schedule": abab.SCHEDULE,
         "bench": list(bench),
         "seconds": round(time.monotonic() - started, 1),
     }

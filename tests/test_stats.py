@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import random
 from pathlib import Path
 
@@ -118,6 +119,33 @@ def test_rounds_rotate_so_every_side_takes_every_place():
         ["b", "a"],
         ["a", "b"],
     ]
+
+
+@pytest.mark.parametrize("sides", ["ab", "abc"])
+def test_pinned_rounds_give_every_side_the_same_kinds_of_sample(sides):
+    """A sample right after the same side's on the same core runs with warm caches, one
+    right after a move to another core with cold ones: over a whole cycle each side gets
+    as many of each kind, in each place and on each core (plain rotations gave the first
+    side every move and the second every repeat)."""
+    from collections import Counter
+
+    from perftools import abab
+
+    cores = [0, 1]
+    rounds = len(sides) * math.lcm(len(sides), len(cores))
+    kinds: dict[str, Counter] = {side: Counter() for side in sides}
+    places: dict[str, Counter] = {side: Counter() for side in sides}
+    before = (None, None)
+    for r in range(2 * rounds):  # the second cycle: every sample has one before it
+        order, core = abab.pinned_round(list(sides), r, cores)
+        for place, side in enumerate(order):
+            kind = "moved" if before[1] != core else "repeat" if before[0] == side else "after"
+            if r >= rounds:
+                kinds[side][kind] += 1
+                places[side][(place, core)] += 1
+            before = (side, core)
+    assert len({tuple(sorted(k.items())) for k in kinds.values()}) == 1, kinds
+    assert len({tuple(sorted(p.items())) for p in places.values()}) == 1, places
 
 
 def test_pairs_of_new_commits_with_their_measured_neighbours():
