@@ -11,7 +11,8 @@ commits on main (``perftools/pairing.py``), into ``results/paired/<host>/``: the
 its timing steps are judged from. ``--paired-bench`` (repeatable; default: the subset in
 ``paired.PAIRED_BENCH``) and ``--rounds`` set what that costs; ``--no-pairs`` skips it.
 ``--pairs-only`` runs no results run: it pairs every adjacent pair of measured commits on
-main that no host has a session of yet (re-measuring the history's timings).
+main that no host has a session of yet, with today's order of pinned rounds (re-measuring
+the history's timings; a session of the old order is measured again).
 """
 
 from __future__ import annotations

@@ -9,10 +9,11 @@ measured later than a newer commit), into ``results/paired/<host>/<base8>..<head
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from perftools import hostid, paired
+from perftools import abab, hostid, paired
 from perftools.common import ASV_DIR, REPO, ToolError, git
 
 
@@ -31,9 +32,15 @@ def pairs_for(new: Iterable[str], measured: Sequence[str]) -> list[tuple[str, st
 
 
 def paired_on_any_host(base: str, head: str, root: Path) -> bool:
-    """Whether a saved session of ``base`` against ``head`` is under ``root``, on any host."""
+    """Whether a saved session of ``base`` against ``head`` is under ``root``, on any host,
+    measured with today's order of pinned rounds: a session of the old order
+    (``abab.pinned_round``) is measured again, and the new one replaces it on its host
+    (git keeps the old)."""
     pattern = paired.pair_folder("*", base, head, Path()) / "session.json"
-    return any(root.glob(str(pattern)))
+    return any(
+        json.loads(path.read_text()).get("schedule", 1) >= abab.SCHEDULE
+        for path in root.glob(str(pattern))
+    )
 
 
 def measure_pair(

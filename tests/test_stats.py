@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from perftools import controls, hostid, paired, pairing, stats, steps
+from perftools import abab, controls, hostid, paired, pairing, stats, steps
 from tests.helpers import REPO
 from tests.test_regressions import _git, _synthetic_history, regressions
 
@@ -129,8 +129,6 @@ def test_pinned_rounds_give_every_side_the_same_kinds_of_sample(sides):
     side every move and the second every repeat)."""
     from collections import Counter
 
-    from perftools import abab
-
     cores = [0, 1]
     rounds = len(sides) * math.lcm(len(sides), len(cores))
     kinds: dict[str, Counter] = {side: Counter() for side in sides}
@@ -159,7 +157,9 @@ def test_a_pair_measured_on_any_host_is_not_measured_again(tmp_path):
     saved = paired.pair_folder("host-elsewhere", a, b, tmp_path)
     saved.mkdir(parents=True)
     assert not pairing.paired_on_any_host(a, b, tmp_path)  # no session saved there yet
-    (saved / "session.json").write_text("{}")
+    (saved / "session.json").write_text("{}")  # the old order of pinned rounds: again
+    assert not pairing.paired_on_any_host(a, b, tmp_path)
+    (saved / "session.json").write_text(json.dumps({"schedule": abab.SCHEDULE}))
     assert pairing.paired_on_any_host(a, b, tmp_path)
     assert not pairing.paired_on_any_host(b, c, tmp_path)
     assert not pairing.paired_on_any_host(b, a, tmp_path)
