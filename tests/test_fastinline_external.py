@@ -1,5 +1,6 @@
 """Markdown the project did not write: Python-Markdown's own test suite, run with the fast
-inline processor in place, and the Markdown files found on this machine."""
+inline processor and the block-level shortcuts in place, and the Markdown files found on
+this machine."""
 
 import email.parser
 import glob
@@ -22,7 +23,8 @@ CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pipeli
 MAX_FILES = 600  # keeps the machine's-files test to about a minute
 
 # Runs the suite's tests/ folder in a fresh interpreter, stock or with every stock inline
-# processor (Markdown's own and smarty's) replaced by the fast one, and prints the counts.
+# processor (Markdown's own and smarty's) replaced by the fast one and the block-level
+# shortcuts on every converter, and prints the counts.
 DRIVER = """
 import io, json, sys, unittest
 import markdown.extensions.smarty, markdown.treeprocessors
@@ -32,6 +34,15 @@ if sys.argv[1] == "fast":
     markdown.extensions.smarty.InlineProcessor = FastInlineProcessor
     probe = markdown.Markdown(extensions=["smarty"]).treeprocessors
     assert type(probe["inline"]) is type(probe["smarty"]) is FastInlineProcessor
+    from pipeline.fastinline import blocks
+    stock_init = markdown.Markdown.__init__
+    def init(self, **kwargs):
+        stock_init(self, **kwargs)
+        blocks.install(self)
+    markdown.Markdown.__init__ = init
+    probe = markdown.Markdown(extensions=["tables", "toc"])
+    assert type(probe.treeprocessors["toc"]) is blocks.FastTocTreeprocessor
+    assert type(probe.parser.blockprocessors["table"]) is blocks.FastTableProcessor
 suite = unittest.defaultTestLoader.discover("tests", top_level_dir=".")
 result = unittest.TextTestRunner(stream=io.StringIO(), verbosity=0).run(suite)
 failed = [test.id() for test, _ in result.failures + result.errors]
@@ -47,7 +58,7 @@ def markdown_sdist() -> Path:
     CACHE.mkdir(parents=True, exist_ok=True)
     download = subprocess.run(
         [sys.executable, "-m", "pip", "download", f"markdown=={VERSION}", "--no-binary",
-         ":all:", "--no-deps", "--no-build-isolation", "-d", str(CACHE)],
+         ":all:", "--no-deps", "-d", str(CACHE)],
         capture_output=True, text=True,
     )  # fmt: skip
     if (CACHE / SDIST).is_file():

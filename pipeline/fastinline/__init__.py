@@ -30,6 +30,8 @@ whose result is known:
 Not covered: a ``handleMatch`` that changes the pattern registry during a conversion
 (the change is seen from the next conversion). Written for Markdown 3.11.3
 (``SUPPORTED_VERSION``): on another version ``install`` keeps the stock processor.
+Two block-level shortcuts (``blocks``: the block-level tag check, the table test) are
+put in place with it, on the same terms.
 
 Measured (``python -m perftools markdown-goals``, 1000 generated pages, seed 1, one process,
 interleaved rounds, CPU time): the inline treeprocessor 3.0 to 3.3x faster, whole
@@ -44,6 +46,7 @@ import warnings
 import markdown
 from markdown.treeprocessors import InlineProcessor
 
+from pipeline.fastinline import blocks
 from pipeline.fastinline.patterns import SUPPORTED_VERSION
 from pipeline.fastinline.processor import FastInlineProcessor
 
@@ -51,7 +54,8 @@ __all__ = ["SUPPORTED_VERSION", "FastInlineProcessor", "install"]
 
 
 def install(md: markdown.Markdown) -> bool:
-    """Put the fast processor in place of ``md``'s stock "inline" one, on the supported version.
+    """Put the fast processor in place of ``md``'s stock "inline" one, on the supported version,
+    and the block-level shortcuts (``blocks``) in place.
 
     Returns False (and warns once per process) when the installed Markdown is another
     version: the processor follows 3.11.3's algorithm and could differ from another one's.
@@ -61,6 +65,7 @@ def install(md: markdown.Markdown) -> bool:
     if markdown.__version__ != SUPPORTED_VERSION:
         _warn_unsupported(markdown.__version__)
         return False
+    blocks.install(md)
     registry = md.treeprocessors
     if "inline" not in registry or type(registry["inline"]) is not InlineProcessor:
         return False

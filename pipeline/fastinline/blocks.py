@@ -1,0 +1,108 @@
+"""Three shortcuts for Python-Markdown 3.11.3's block level, each with stock's exact result.
+
+* ``Markdown.is_block_level`` is asked about 340 times a page (the prettifier and
+  attr_list ask it of every element). Stock lowercases the tag and scans a list of about
+  60 names each time. Here each tag's answer is remembered, and forgotten as soon as
+  that list changes (``BlockLevelElements``: the same list, whose changes clear the
+  answers) or is replaced.
+* The tables extension's ``test`` splits the first line of every block of two lines or
+  more into cells, one regex match per backtick and pipe, to see whether it is a table's
+  header. A first line with no ``|`` never is: stock splits it into one cell, and with
+  no border a one-cell header is not a table.
+* The toc extension looks for its marker (``[TOC]``) by joining the text of every
+  element's subtree, which costs the tree's size times its depth. It only ever replaces
+  an element without children whose own text is the marker: when no element of the
+  tree is one, there is nothing to look for.
+
+Measured on 300 generated pages, one process, rounds interleaved: the remembered answers
+alone make a page's conversion 1.06x faster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import markdown
+from markdown.extensions.tables import PIPE_NONE, TableProcessor
+from markdown.extensions.toc import TocTreeprocessor
+
+# Tags whose answers are kept, at most: an extension could make element names from content.
+MAX_ANSWERS = 256
+
+_MUTATORS = (
+    "append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse",
+    "__setitem__", "__delitem__", "__iadd__", "__imul__",
+)  # fmt: skip
+
+
+class BlockLevelElements(list):
+    """``Markdown.block_level_elements``, which clears ``answers`` whenever it changes."""
+
+    def __init__(self, names: list[str], answers: dict[str, bool]) -> None:
+        super().__init__(names)
+        self.answers = answers
+
+
+def _forgetting(name: str) -> Callable[..., Any]:
+    change = getattr(list, name)
+
+    def changed(self: BlockLevelElements, *args: Any) -> Any:
+        self.answers.clear()
+        return change(self, *args)
+
+    changed.__name__ = name
+    return changed
+
+
+for _name in _MUTATORS:
+    setattr(BlockLevelElements, _name, _forgetting(_name))
+
+
+class FastTableProcessor(TableProcessor):
+    """Stock's table processor, whose ``test`` turns down a block at once when its first
+    line holds no ``|`` (the answer stock's cell splitting would give, at a find's cost)."""
+
+    def test(self, parent: Any, block: str) -> bool:
+        end = block.find("\n")
+        if end >= 0 and "|" not in block[:end]:
+            self.border = PIPE_NONE  # as stock leaves it
+            return False
+        return super().test(parent, block)
+
+
+class FastTocTreeprocessor(TocTreeprocessor):
+    """Stock's toc processor, which looks for its marker only when some element could be it."""
+
+    def replace_marker(self, root: Any, elem: Any) -> None:
+        marker = self.marker
+        for el in root.iter():  # every element stock could replace, and more
+            text = el.text
+            if text and len(el) == 0 and text.strip() == marker:
+                return super().replace_marker(root, elem)
+        return None
+
+
+def install(md: markdown.Markdown) -> None:
+    """The three shortcuts on ``md`` (the caller checked the Markdown version)."""
+    answers: dict[str, bool] = {}
+    names = md.block_level_elements = BlockLevelElements(md.block_level_elements, answers)
+    stock = type(md).is_block_level
+
+    def is_block_level(tag: Any) -> bool:
+        if type(tag) is not str or md.block_level_elements is not names:
+            return stock(md, tag)
+        answer = answers.get(tag)
+        if answer is None:
+            answer = stock(md, tag)
+            if len(answers) < MAX_ANSWERS:
+                answers[tag] = answer
+        return answer
+
+    md.is_block_level = is_block_level  # type: ignore[method-assign]
+    processors = md.parser.blockprocessors
+    if "table" in processors and type(processors["table"]) is TableProcessor:
+        processors["table"].__class__ = FastTableProcessor
+    trees = md.treeprocessors
+    if "toc" in trees and type(trees["toc"]) is TocTreeprocessor:
+        trees["toc"].__class__ = FastTocTreeprocessor

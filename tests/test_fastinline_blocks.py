@@ -1,0 +1,84 @@
+"""The block-level shortcuts (pipeline/fastinline/blocks.py) keep stock's answers."""
+
+import markdown
+import pytest
+from markdown.extensions.tables import TableProcessor
+from markdown.extensions.toc import TocTreeprocessor
+
+from pipeline import markup
+from pipeline.fastinline import blocks
+
+CASES = {
+    "table": "| a | b |\n|---|---|\n| 1 | 2 |\n",
+    "table without borders": "a | b\n--|--\n1 | 2\n",
+    "one-column table": "| a |\n|---|\n| 1 |\n",
+    "pipe on the second line only": "a b\n| -- | -- |\n| 1 | 2 |\n",
+    "separator without pipes": "a b\n---\nc\n",
+    "pipe in code on the first line": "`a|b` c\n--|--\n1 | 2\n",
+    "escaped pipe": "a \\| b\n--|--\n",
+    "marker alone": "[TOC]\n\n# One\n## Two\n",
+    "marker with spaces": "  [TOC]  \n\n# One\n",
+    "marker in a list": "- [TOC]\n- b\n\n# One\n",
+    "marker in a quote": "> [TOC]\n\n# One\n",
+    "marker in a heading": "# [TOC]\n\n## Two\n",
+    "marker in code": "    [TOC]\n\n`[TOC]`\n\n# One\n",
+    "marker with more text": "[TOC] and more\n\n# One\n",
+    "marker with emphasis": "*[TOC]*\n\n# One\n",
+    "marker twice": "[TOC]\n\n# One\n\n[TOC]\n",
+    "marker escaped": "\\[TOC]\n\n# One\n",
+    "raw html blocks": "<div>\n[TOC]\n</div>\n\n<section>x</section>\n\n# One\n",
+    "attr lists on blocks": "para\n{: .x }\n\n# H {: #h }\n\n- item\n{: .l }\n",
+}
+
+
+@pytest.mark.parametrize("text", CASES.values(), ids=CASES.keys())
+def test_shortcuts_give_stock_html_and_toc(text):
+    md = markup.new_markdown()
+    stock = markdown.Markdown(extensions=list(markup.EXTENSIONS))
+    assert md.convert(text) == stock.convert(text)
+    assert (md.toc, md.toc_tokens) == (stock.toc, stock.toc_tokens)
+
+
+def test_the_shortcuts_are_in_place_on_the_supported_version():
+    md = markup.new_markdown()
+    assert type(md.parser.blockprocessors["table"]) is blocks.FastTableProcessor
+    assert type(md.treeprocessors["toc"]) is blocks.FastTocTreeprocessor
+    assert isinstance(md.block_level_elements, blocks.BlockLevelElements)
+
+
+def test_block_level_answers_follow_changes_to_the_list():
+    md = markup.new_markdown()
+    assert md.is_block_level("div") and md.is_block_level("DIV") and md.is_block_level("p/")
+    assert not md.is_block_level("span") and not md.is_block_level(None)
+    md.block_level_elements.append("span")
+    assert md.is_block_level("span")
+    md.block_level_elements.remove("div")
+    assert not md.is_block_level("div")
+    md.block_level_elements += ["em"]
+    assert md.is_block_level("em")
+    md.block_level_elements[:] = ["p"]
+    assert not md.is_block_level("span") and md.is_block_level("p")
+    md.block_level_elements = ["span"]  # replaced: the answers are no longer used
+    assert md.is_block_level("span") and not md.is_block_level("p")
+
+
+def test_block_level_answers_are_bounded():
+    md = markup.new_markdown()
+    for i in range(blocks.MAX_ANSWERS * 2):
+        assert not md.is_block_level(f"x{i}")
+    assert len(md.block_level_elements.answers) == blocks.MAX_ANSWERS
+
+
+def test_processors_that_are_not_stocks_are_left_alone():
+    class OwnTable(TableProcessor):
+        pass
+
+    class OwnToc(TocTreeprocessor):
+        pass
+
+    md = markdown.Markdown(extensions=["tables", "toc"])
+    md.parser.blockprocessors["table"].__class__ = OwnTable
+    md.treeprocessors["toc"].__class__ = OwnToc
+    blocks.install(md)
+    assert type(md.parser.blockprocessors["table"]) is OwnTable
+    assert type(md.treeprocessors["toc"]) is OwnToc
