@@ -82,3 +82,23 @@ def test_processors_that_are_not_stocks_are_left_alone():
     blocks.install(md)
     assert type(md.parser.blockprocessors["table"]) is OwnTable
     assert type(md.treeprocessors["toc"]) is OwnToc
+
+
+def test_block_processors_iterate_as_the_registry_changes():
+    md = markup.new_markdown()
+    processors = md.parser.blockprocessors
+    assert type(processors) is blocks.BlockProcessors
+    before = list(processors)
+    assert list(processors) == before
+    table = processors["table"]
+    processors.deregister("table")
+    assert table not in list(processors) and len(list(processors)) == len(before) - 1
+    processors.register(table, "table", 1000)  # now first
+    assert list(processors)[0] is table
+    processors.register(table, "table", 75)
+    assert list(processors) == before
+    text = "| a | b |\n|---|---|\n| 1 | 2 |\n"
+    processors.deregister("table")
+    assert "<table>" not in md.convert(text)
+    processors.register(table, "table", 75)
+    assert "<table>" in md.convert(text)
