@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import random
 import statistics
 from collections.abc import Sequence
 
@@ -121,18 +120,23 @@ def mann_whitney_p(before: Sequence[float], after: Sequence[float]) -> float:
 def ratio_interval(
     before: Sequence[float], after: Sequence[float], level: float = LEVEL, seed: int = 0
 ) -> tuple[float, float]:
-    """Percentile bootstrap interval of median(after) / median(before)."""
-    rng = random.Random(seed)
-    ratios = []
-    for _ in range(RESAMPLES):
-        b = statistics.median(rng.choices(before, k=len(before)))
-        a = statistics.median(rng.choices(after, k=len(after)))
-        ratios.append(a / b if b > 0 else math.inf)
-    ratios.sort()
+    """Percentile bootstrap interval of median(after) / median(before).
+
+    Resampled with numpy, all at once: a report judges hundreds of series, and drawing
+    each sample in Python made ``make regressions`` take half a minute at 79 pairs.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    b_values, a_values = np.asarray(before, dtype=float), np.asarray(after, dtype=float)
+    b = np.median(b_values[rng.integers(0, len(b_values), (RESAMPLES, len(b_values)))], axis=1)
+    a = np.median(a_values[rng.integers(0, len(a_values), (RESAMPLES, len(a_values)))], axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.sort(np.where(b > 0, a / np.where(b > 0, b, 1.0), math.inf))
     tail = (1 - level) / 2
     low = ratios[int(tail * (RESAMPLES - 1))]
     high = ratios[math.ceil((1 - tail) * (RESAMPLES - 1))]
-    return low, high
+    return float(low), float(high)
 
 
 def judge(before: Sequence[float], after: Sequence[float], family: str) -> Judgement:
