@@ -19,9 +19,12 @@ def _exit(code: int) -> None:
 
 # A build server, when one runs (python -m pipeline server start), takes the build; else
 # this process does it.
-code = server.delegate(sys.argv[1:])
-if code is None:
-    from pipeline.cli import main
+try:
+    code = server.delegate(sys.argv[1:])
+    if code is None:
+        from pipeline.cli import main
 
-    code = main()
+        code = main()
+except BrokenPipeError:  # a reader that stopped early (``| head -1``): no traceback
+    code = 120
 _exit(code)

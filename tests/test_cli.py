@@ -106,3 +106,20 @@ def test_unknown_sink_is_a_usage_error(tmp_path):
     with pytest.raises(SystemExit) as caught:
         main(["build", str(tmp_path), "--out", str(tmp_path / "s"), "--sink", "teleport"])
     assert caught.value.code == 2
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    generate(tmp_path / "c", pages=5, seed=3)
+    for name in ("ok.md", "bad1.md", "bad2.md"):  # more lines to print than the reader takes
+        write(tmp_path / "c", name, "fine\n" if name == "ok.md" else b"")
+    env = {**os.environ, "PIPELINE_SERVER_DIR": str(tmp_path / "no-server")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "build", str(tmp_path / "c"), "--out",
+         str(tmp_path / "s")],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    process.stdout.close()  # the reader is gone before the summary is printed
+    err = process.stderr.read().decode()
+    assert process.wait() == 120
+    assert "Traceback" not in err and "BrokenPipeError" not in err
+    assert (tmp_path / "s/index.html").is_file()  # the build itself was done
