@@ -128,11 +128,13 @@ def ratio_interval(
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    b_values, a_values = np.asarray(before, dtype=float), np.asarray(after, dtype=float)
-    b = np.median(b_values[rng.integers(0, len(b_values), (RESAMPLES, len(b_values)))], axis=1)
-    a = np.median(a_values[rng.integers(0, len(a_values), (RESAMPLES, len(a_values)))], axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = np.sort(np.where(b > 0, a / np.where(b > 0, b, 1.0), math.inf))
+
+    def medians(samples: Sequence[float]) -> np.ndarray:
+        values = np.asarray(samples, dtype=float)
+        return np.median(values[rng.integers(0, len(values), (RESAMPLES, len(values)))], axis=1)
+
+    b, a = medians(before), medians(after)
+    ratios = np.sort(np.where(b > 0, a / np.where(b > 0, b, 1.0), math.inf))
     tail = (1 - level) / 2
     low = ratios[int(tail * (RESAMPLES - 1))]
     high = ratios[math.ceil((1 - tail) * (RESAMPLES - 1))]
