@@ -91,16 +91,15 @@ class FastTocTreeprocessor(TocTreeprocessor):
 class BlockProcessors(Registry):
     """The block parser's registry, whose iteration reuses its list of items while it holds."""
 
-    _items: tuple[int, tuple[Any, ...]] | None = None  # (registry length, items)
+    _items: tuple[Any, ...] | None = None
 
     def __iter__(self) -> Any:
         kept = self._items
-        if self._is_sorted and kept is not None and kept[0] == len(self._priority):
-            return iter(kept[1])
+        if self._is_sorted and kept is not None and len(kept) == len(self._priority):
+            return iter(kept)
         self._sort()
-        items = tuple([self._data[k] for k, _ in self._priority])
-        self._items = (len(items), items)
-        return iter(items)
+        self._items = tuple([self._data[k] for k, _ in self._priority])
+        return iter(self._items)
 
 
 def install(md: markdown.Markdown) -> None:
