@@ -32,7 +32,7 @@ def timing_steps(
     """The flagged timing steps between adjacent commits of ``order`` (oldest first)."""
     sessions = paired.load_sessions(root)
     found: list[Step] = []
-    pairs = unpaired = machine = 0
+    pairs = unpaired = machine = by_round = 0
     for base, head in itertools.pairwise(order):
         pairs += 1
         session = session_for(sessions, base, head)
@@ -40,13 +40,15 @@ def timing_steps(
             unpaired += 1
             continue
         steps, _ = stats.pair_steps(session.samples[base], session.samples[head], base, head,
-                                    subjects.get(head, ""), session.host)  # fmt: skip
+                                    subjects.get(head, ""), session.host,
+                                    session.by_round)  # fmt: skip
         machine += any(s.machine for s in steps)
+        by_round += session.by_round
         found += steps
     by_series: dict[Any, list[Step]] = defaultdict(list)
     for step in found:
         by_series[step.series].append(step)
     for series_steps in by_series.values():
         stats.mark_undone(series_steps)
-    info = {"pairs": pairs, "unpaired": unpaired, "machine_pairs": machine}
+    info = {"pairs": pairs, "unpaired": unpaired, "machine_pairs": machine, "by_round": by_round}
     return found, info

@@ -156,8 +156,8 @@ def paired_timings(
     session = paired.load_session(results)
     found, judgements = stats.pair_steps(session.samples.get(base, {}),
                                          session.samples.get(head, {}), base, head,
-                                         head_label, session.host)  # fmt: skip
-    flagged = sum(j.flagged for j in judgements)
+                                         head_label, session.host, session.by_round)  # fmt: skip
+    flagged = sum(j.flagged for j in judgements.values())
     print(f"  timing: {len(judgements)} paired values, {flagged} flagged "
           f"(p < {stats.ALPHA}, {stats.LEVEL:.0%} interval, minimum effect by family)")  # fmt: skip
     return found, len(judgements)

@@ -1,25 +1,37 @@
 """The timing rule: a step is flagged only when paired samples say so, and by enough.
 
 Two versions measured side by side in one session (``perftools/paired.py``) give two lists
-of raw samples per benchmark. A timing step is flagged when all three hold:
+of raw samples per benchmark, one sample a side in each round (``perftools/abab.py``), so
+``before[i]`` and ``after[i]`` were taken seconds apart. A timing step is flagged when all
+three hold:
 
-1. **Mann-Whitney U** (asv's own implementation, as ``asv compare`` uses where samples
-   exist): the two sets of samples differ, two-sided p < ALPHA (0.01). It needs at least
-   5 samples a side to be able to say so at all (the smallest p of 5 against 5 is 0.008).
-2. **A bootstrap interval of the ratio of medians** (after / before, LEVEL 99%,
-   RESAMPLES resamplings of each side, a fixed seed so a report is repeatable) excludes 1.
+1. **A test says the sides differ**, two-sided p < ALPHA (0.01). With PAIRED_MIN rounds
+   or more, **Wilcoxon's signed-rank test** on the per-round ratios ``after[i] /
+   before[i]`` (their logarithms: centred on 0 when nothing changed). With fewer, where a
+   rank test of pairs cannot reach p < 0.01 at all (6 pairs: p >= 1/32), **Mann-Whitney
+   U** on the two sets (asv's own implementation, as ``asv compare`` uses where samples
+   exist), which needs at least 5 samples a side (the smallest p of 5 against 5 is 0.008).
+2. **A bootstrap interval of the ratio** (LEVEL 99%, RESAMPLES resamplings, a fixed seed
+   so a report is repeatable) excludes 1: of the median per-round ratio (rounds
+   resampled) when paired, else of the ratio of medians (each side resampled).
 3. **The ratio is beyond the family's minimum effect** (MIN_EFFECT): the largest change
    that an A/A session (a commit against a copy of itself, interleaved, on this shared
    machine) showed for that family, rounded up. A smaller change may be real, but these
    machines cannot tell it from their own noise; the deterministic counts catch it.
 
+Why pairs are compared as pairs: the machine drifts within a session, and every side
+drifts alike. In one session writing 1000 files took 0.79 s in its first rounds and
+0.066 s in its last (the disk's state, not the code), on every side: a doubled write
+stage was then 1.69x-2.78x in each of its 16 rounds, but the ratio of the sides' medians
+had a 99% interval of [0.22, 20.7], which holds 1. Per-round ratios cancel the drift.
+
 Why these and not others: the test alone flags tiny shifts once samples are many (Markdown's
-page has 40 samples a side in a 4-round session, and 1% of systematic drift is
-"significant"), the interval alone is loose about small samples, and a fixed ratio alone was
-the old rule, which flagged the machine (issue #11). Change-point detection over a series
-(MongoDB's E-Divisive means, Otava) needs many points of one steady host; our history is ~20
-commits measured on changing hosts, so we judge each adjacent pair from its own session,
-as Chromium's Pinpoint does with repeated paired runs.
+page has 400 samples a side, and 1% of systematic drift is "significant"), the interval
+alone is loose about small samples, and a fixed ratio alone was the old rule, which flagged
+the machine (issue #11). Change-point detection over a series (MongoDB's E-Divisive means,
+Otava) needs many points of one steady host; our history is ~80 commits measured on
+changing hosts, so we judge each adjacent pair from its own session, as Chromium's
+Pinpoint does with repeated paired runs.
 
 Controls (``perftools/controls.py``) are judged by the same rule. A pair in which a control
 is flagged is "the machine changed": its timing steps (those of the families the control
@@ -44,6 +56,12 @@ ALPHA = 0.01
 LEVEL = 0.99
 RESAMPLES = 2000
 MIN_SAMPLES = 5
+# Rounds from which the sides are compared round by round (the signed-rank test's smallest
+# two-sided p with n pairs is 2 / 2**n: 0.002 at 10).
+PAIRED_MIN = 10
+# Up to this many pairs the signed-rank p is exact (all 2**n sign patterns counted), beyond
+# it the normal approximation, as SciPy's ``wilcoxon`` does.
+EXACT_PAIRS = 50
 
 # Benchmark family -> the smallest change (a fraction) that is flagged. Measured with A/A
 # sessions (python -m perftools validate-stats: no-op commits against their parents, and
@@ -87,14 +105,15 @@ class Judgement:
 
     before: float  # median
     after: float
-    ratio: float  # after / before, of the medians
+    ratio: float  # paired: the median per-round ratio; else after / before, of the medians
     low: float  # the ratio's interval
     high: float
-    p: float  # Mann-Whitney U, two-sided
+    p: float  # two-sided: signed-rank when paired, else Mann-Whitney U
     n_before: int
     n_after: int
     min_effect: float
     flagged: bool
+    paired: bool = False  # judged round by round
 
     @property
     def why_not(self) -> str:
@@ -141,23 +160,93 @@ def ratio_interval(
     return float(low), float(high)
 
 
-def judge(before: Sequence[float], after: Sequence[float], family: str) -> Judgement:
-    """Compare two sets of samples of one series of ``family`` by the rule above."""
+def signed_rank_p(diffs: Sequence[float]) -> float:
+    """Two-sided p of Wilcoxon's signed-rank test that ``diffs`` are centred on 0.
+
+    Zeros are dropped (Wilcoxon's treatment); tied magnitudes share their mean rank. Exact
+    (every sign pattern of the ranks counted) up to EXACT_PAIRS without ties, else the
+    normal approximation with the tie correction.
+    """
+    import numpy as np
+
+    d = np.asarray([x for x in diffs if x != 0], dtype=float)
+    n = len(d)
+    if n == 0:
+        return 1.0
+    magnitudes = np.abs(d)
+    order = np.argsort(magnitudes, kind="stable")
+    ranks = np.empty(n)
+    ranks[order] = np.arange(1, n + 1)
+    values, group, sizes = np.unique(magnitudes, return_inverse=True, return_counts=True)
+    if len(values) < n:  # ties: each gets its group's mean rank
+        ranks = (np.bincount(group, ranks) / sizes)[group]
+    w_plus = float(ranks[d > 0].sum())
+    total = n * (n + 1) / 2
+    if len(values) == n and n <= EXACT_PAIRS:
+        # counts[s]: sign patterns whose positive ranks sum to s (ranks 1..n, each in or out)
+        counts = np.zeros(int(total) + 1)
+        counts[0] = 1.0
+        for rank in range(1, n + 1):
+            counts[rank:] = counts[rank:] + counts[:-rank]
+        tail = counts[: int(min(w_plus, total - w_plus)) + 1].sum() / 2.0**n
+        return float(min(1.0, 2 * tail))
+    tie_term = float(((sizes**3 - sizes).sum()) / 48)
+    sd = math.sqrt(n * (n + 1) * (2 * n + 1) / 24 - tie_term)
+    if sd == 0:
+        return 1.0
+    z = max(0.0, abs(w_plus - total / 2) - 0.5) / sd  # with the continuity correction
+    return math.erfc(z / math.sqrt(2))
+
+
+def paired_interval(
+    ratios: Sequence[float], level: float = LEVEL, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the median of per-round ``ratios`` (rounds resampled)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    values = np.asarray(ratios, dtype=float)
+    medians = np.sort(np.median(values[rng.integers(0, len(values), (RESAMPLES, len(values)))],
+                                axis=1))  # fmt: skip
+    tail = (1 - level) / 2
+    return float(medians[int(tail * (RESAMPLES - 1))]), float(
+        medians[math.ceil((1 - tail) * (RESAMPLES - 1))]
+    )
+
+
+def judge(
+    before: Sequence[float], after: Sequence[float], family: str, paired: bool = True
+) -> Judgement:
+    """Compare two sets of samples of one series of ``family`` by the rule above.
+
+    ``paired``: ``before[i]`` and ``after[i]`` were taken in the same round (the ABAB
+    driver's sessions); with as many on each side, at least PAIRED_MIN, they are compared
+    round by round.
+    """
     if not before or not after:
         raise ValueError("judge needs samples on both sides")
     b, a = statistics.median(before), statistics.median(after)
-    ratio = a / b if b > 0 else math.inf
     min_effect = MIN_EFFECT.get(family, MIN_EFFECT["other"])
-    enough = min(len(before), len(after)) >= MIN_SAMPLES
-    p = mann_whitney_p(before, after) if enough else 1.0
-    low, high = ratio_interval(before, after) if enough else (0.0, math.inf)
+    by_round = paired and len(before) == len(after) >= PAIRED_MIN and min(before) > 0
+    if by_round:
+        ratios = [y / x for x, y in zip(before, after, strict=True)]
+        ratio = statistics.median(ratios)
+        p = signed_rank_p([math.log(r) for r in ratios])
+        low, high = paired_interval(ratios)
+        enough = True
+    else:
+        ratio = a / b if b > 0 else math.inf
+        enough = min(len(before), len(after)) >= MIN_SAMPLES
+        p = mann_whitney_p(before, after) if enough else 1.0
+        low, high = ratio_interval(before, after) if enough else (0.0, math.inf)
     flagged = (
         enough
         and p < ALPHA
         and not (low <= 1 <= high)
         and abs(math.log(ratio)) > math.log1p(min_effect)
     )
-    return Judgement(b, a, ratio, low, high, p, len(before), len(after), min_effect, flagged)
+    return Judgement(b, a, ratio, low, high, p, len(before), len(after), min_effect, flagged,
+                     by_round)  # fmt: skip
 
 
 def pair_steps(
@@ -167,20 +256,22 @@ def pair_steps(
     head_commit: str,
     subject: str,
     host: str = "",
-) -> tuple[list[Step], list[Judgement]]:
+    paired: bool = True,
+) -> tuple[list[Step], dict[Series, Judgement]]:
     """The flagged timing steps of one pair measured in one session, and every judgement.
 
+    ``paired``: the session's rounds may be compared as pairs (``Session.by_round``).
     When a control is flagged the machine changed under the session: every step of the pair
     in a family that control vouches for (``controls.GUARDS``), and the control's own,
     gets the verdict ``machine``.
     """
     found: list[Step] = []
-    judgements: list[Judgement] = []
+    judgements: dict[Series, Judgement] = {}
     for series in sorted(after, key=lambda s: s.label):
         if series.kind != "timing" or not before.get(series) or not after[series]:
             continue
-        judgement = judge(before[series], after[series], family_of(series.benchmark))
-        judgements.append(judgement)
+        judgement = judge(before[series], after[series], family_of(series.benchmark), paired)
+        judgements[series] = judgement
         if judgement.flagged:
             found.append(step_of(series, judgement, base_commit, head_commit, subject, host))
     moved = [s.series.benchmark for s in found if is_control(s.series.benchmark)]
@@ -196,6 +287,7 @@ def step_of(
     return Step(
         series, base_commit, head_commit, subject, j.before, j.after,
         low=j.low, high=j.high, n_before=j.n_before, n_after=j.n_after, p=j.p, host=host,
+        estimate=j.ratio if j.paired else None,
     )  # fmt: skip
 
 

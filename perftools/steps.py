@@ -91,7 +91,8 @@ class Step:
     undone_by: str | None = None  # the commit of the later step that undid this one
     undoes: str | None = None  # the commit of the earlier step this one undid
     # Paired timing steps (perftools/stats.py): the ratio's interval, samples a side, the
-    # test's p, the host of the session; machine: a control moved in the same pair.
+    # test's p, the host of the session; machine: a control moved in the same pair;
+    # estimate: the median per-round ratio, when the rounds were compared as pairs.
     low: float | None = None
     high: float | None = None
     n_before: int | None = None
@@ -99,10 +100,11 @@ class Step:
     p: float | None = None
     host: str = ""
     machine: bool = False
+    estimate: float | None = None
 
     @property
     def ratio(self) -> float:
-        return self.after / self.before
+        return self.after / self.before if self.estimate is None else self.estimate
 
     @property
     def worse(self) -> bool:

@@ -159,8 +159,9 @@ tr.undone {{ opacity: 0.6; }}
 <p>{html.escape(summary)}</p>
 <p>A deterministic or memory step is a change between two consecutive measured commits
 beyond its kind's threshold ({html.escape(rules)}). A timing step is judged only from
-samples of both commits taken side by side in one session (Mann-Whitney U, a bootstrap
-interval of the ratio of medians, and a minimum effect per benchmark family); "the machine
+samples of both commits taken side by side in one session (a signed-rank test of the
+per-round ratios, or Mann-Whitney U where rounds cannot be paired, a bootstrap interval of
+the ratio, and a minimum effect per benchmark family); "the machine
 changed" marks a pair in which a control moved. Steps later undone are kept, dimmed, and say which
 commit undid them. Each benchmark links to its graph with the two commits highlighted.</p>
 {table}
@@ -201,7 +202,8 @@ def summarize(info: dict[str, Any], steps: Sequence[Step], machine: str, branch:
     if info.get("pairs"):
         text += (
             f" Timings: {info['pairs'] - info['unpaired']} of {info['pairs']} adjacent pairs "
-            f"measured side by side ({info['machine_pairs']} where a control moved); the "
+            f"measured side by side ({info.get('by_round', 0)} of them compared round by round, "
+            f"{info['machine_pairs']} where a control moved); the "
             f"other {info['unpaired']} pairs' timings are not compared."
         )
     if info["off_branch"]:

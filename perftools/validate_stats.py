@@ -131,13 +131,10 @@ def judge_session(folder: Path) -> list[tuple[str, list[tuple[str, Any]]]]:
         if side["commit"] == base:
             continue
         after = session.samples.get(side["commit"], {})
-        found, _ = stats.pair_steps(before, after, base, side["commit"], side["label"])
+        found, judged = stats.pair_steps(before, after, base, side["commit"], side["label"],
+                                         paired=session.by_round)  # fmt: skip
         steps = {step.series.label: step for step in found}
-        rows = []
-        for series in sorted(after, key=lambda s: s.label):
-            if series.kind == "timing" and before.get(series) and after[series]:
-                j = stats.judge(before[series], after[series], stats.family_of(series.benchmark))
-                rows.append((series.label, j, steps.get(series.label)))
+        rows = [(series.label, j, steps.get(series.label)) for series, j in judged.items()]
         out.append((side["label"], rows))
     return out
 
@@ -165,7 +162,7 @@ def report(folders: list[Path]) -> str:
                 mark = step.verdict.upper() if step else f"-  ({j.why_not})"
                 lines.append(
                     f"  {label:13} {series:72} {j.ratio:6.3f} [{j.low:.3f}, {j.high:.3f}] "
-                    f"p={j.p:.2g} n={j.n_before}/{j.n_after} {mark}"
+                    f"p={j.p:.2g} n={j.n_before}/{j.n_after}{' by round' * j.paired} {mark}"
                 )
     lines.append("")
     for kind in CHANGES:
