@@ -153,11 +153,16 @@ def ratio_interval(
         return np.median(values[rng.integers(0, len(values), (RESAMPLES, len(values)))], axis=1)
 
     b, a = medians(before), medians(after)
-    ratios = np.sort(np.where(b > 0, a / np.where(b > 0, b, 1.0), math.inf))
+    return _percentiles(np.where(b > 0, a / np.where(b > 0, b, 1.0), math.inf), level)
+
+
+def _percentiles(resampled: Sequence[float], level: float) -> tuple[float, float]:
+    """The central ``level`` interval of RESAMPLES bootstrap values."""
+    ordered = sorted(resampled)
     tail = (1 - level) / 2
-    low = ratios[int(tail * (RESAMPLES - 1))]
-    high = ratios[math.ceil((1 - tail) * (RESAMPLES - 1))]
-    return float(low), float(high)
+    return float(ordered[int(tail * (RESAMPLES - 1))]), float(
+        ordered[math.ceil((1 - tail) * (RESAMPLES - 1))]
+    )
 
 
 def signed_rank_p(diffs: Sequence[float]) -> float:
@@ -206,12 +211,8 @@ def paired_interval(
 
     rng = np.random.default_rng(seed)
     values = np.asarray(ratios, dtype=float)
-    medians = np.sort(np.median(values[rng.integers(0, len(values), (RESAMPLES, len(values)))],
-                                axis=1))  # fmt: skip
-    tail = (1 - level) / 2
-    return float(medians[int(tail * (RESAMPLES - 1))]), float(
-        medians[math.ceil((1 - tail) * (RESAMPLES - 1))]
-    )
+    return _percentiles(np.median(values[rng.integers(0, len(values), (RESAMPLES, len(values)))],
+                                  axis=1), level)  # fmt: skip
 
 
 def judge(
@@ -227,7 +228,8 @@ def judge(
         raise ValueError("judge needs samples on both sides")
     b, a = statistics.median(before), statistics.median(after)
     min_effect = MIN_EFFECT.get(family, MIN_EFFECT["other"])
-    by_round = paired and len(before) == len(after) >= PAIRED_MIN and min(before) > 0
+    by_round = (paired and len(before) == len(after) >= PAIRED_MIN
+                and min(before) > 0 and min(after) > 0)  # fmt: skip
     if by_round:
         ratios = [y / x for x, y in zip(before, after, strict=True)]
         ratio = statistics.median(ratios)
