@@ -43,6 +43,19 @@ def paired_on_any_host(base: str, head: str, root: Path) -> bool:
     )
 
 
+def bench_for(base: str, head: str, bench: Sequence[str], root: Path) -> list[str]:
+    """``bench``, and every filter of an older session of this pair on any host: the new
+    session replaces it, and a series it alone measured (the cards of ``1fd9281``, say)
+    would otherwise leave the steps page with the step it showed."""
+    wanted = list(bench)
+    pattern = paired.pair_folder("*", base, head, Path()) / "session.json"
+    for path in sorted(root.glob(str(pattern))):
+        for regex in json.loads(path.read_text()).get("bench", []):
+            if regex not in wanted:
+                wanted.append(regex)
+    return wanted
+
+
 def measure_pair(
     base: str, head: str, *, bench: Sequence[str], rounds: int, repo: Path = REPO
 ) -> Path:
@@ -72,8 +85,9 @@ def pair_new_results(
     for base, head in pairs_for(new, measured_on_main(machine, repo)):
         if paired_on_any_host(base, head, repo / "results" / "paired"):
             continue
+        wanted = bench_for(base, head, bench, repo / "results" / "paired")
         try:
-            print(f"saved {measure_pair(base, head, bench=bench, rounds=rounds, repo=repo)}")
+            print(f"saved {measure_pair(base, head, bench=wanted, rounds=rounds, repo=repo)}")
         except ToolError as exc:
             print(f"paired session {base[:8]}..{head[:8]} failed: {exc}", flush=True)
             status = 1

@@ -165,6 +165,16 @@ def test_a_pair_measured_on_any_host_is_not_measured_again(tmp_path):
     assert not pairing.paired_on_any_host(b, a, tmp_path)
 
 
+def test_a_pair_measured_again_keeps_the_benchmarks_of_its_old_session(tmp_path):
+    a, b = "a" * 40, "b" * 40
+    default = ["BuildCli", "bench_controls\\."]
+    assert pairing.bench_for(a, b, default, tmp_path) == default  # no old session
+    saved = paired.pair_folder("host-elsewhere", a, b, tmp_path)
+    saved.mkdir(parents=True)
+    (saved / "session.json").write_text(json.dumps({"bench": ["Card", "bench_controls\\."]}))
+    assert pairing.bench_for(a, b, default, tmp_path) == [*default, "Card"]
+
+
 def test_host_name_follows_the_fingerprint():
     fp = hostid.fingerprint()
     assert hostid.host_name(fp) == hostid.host_name(dict(fp))
