@@ -48,6 +48,7 @@ import dataclasses
 import math
 import statistics
 from collections.abc import Sequence
+from typing import Any
 
 from perftools.controls import guards, is_control
 from perftools.steps import TIMING_TRACKS, Series, Step
@@ -147,13 +148,16 @@ def ratio_interval(
     import numpy as np
 
     rng = np.random.default_rng(seed)
-
-    def medians(samples: Sequence[float]) -> np.ndarray:
-        values = np.asarray(samples, dtype=float)
-        return np.median(values[rng.integers(0, len(values), (RESAMPLES, len(values)))], axis=1)
-
-    b, a = medians(before), medians(after)
+    b, a = _resampled_medians(before, rng), _resampled_medians(after, rng)
     return _percentiles(np.where(b > 0, a / np.where(b > 0, b, 1.0), math.inf), level)
+
+
+def _resampled_medians(samples: Sequence[float], rng: Any) -> Any:
+    """The medians of RESAMPLES resamplings of ``samples`` (a numpy array)."""
+    import numpy as np
+
+    values = np.asarray(samples, dtype=float)
+    return np.median(values[rng.integers(0, len(values), (RESAMPLES, len(values)))], axis=1)
 
 
 def _percentiles(resampled: Sequence[float], level: float) -> tuple[float, float]:
@@ -209,10 +213,7 @@ def paired_interval(
     """Percentile bootstrap interval of the median of per-round ``ratios`` (rounds resampled)."""
     import numpy as np
 
-    rng = np.random.default_rng(seed)
-    values = np.asarray(ratios, dtype=float)
-    return _percentiles(np.median(values[rng.integers(0, len(values), (RESAMPLES, len(values)))],
-                                  axis=1), level)  # fmt: skip
+    return _percentiles(_resampled_medians(ratios, np.random.default_rng(seed)), level)
 
 
 def judge(
