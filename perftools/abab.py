@@ -61,6 +61,9 @@ PIN_BELOW = 0.2
 # (``pinned_round``); sessions without it used plain rotations, which favoured the second
 # side's short samples by about 3%.
 SCHEDULE = 2
+# The first schedule whose rounds give every side each place equally often on each core:
+# from it on a session's rounds may be compared as pairs (``paired.Session.by_round``).
+BALANCED_SCHEDULE = 2
 
 
 class Worker:

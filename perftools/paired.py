@@ -166,7 +166,7 @@ class Session:
         place went with coming first on a core, and a side's round-by-round ratio carried
         that: 0.82 in even rounds, 0.95 in odd ones, for one pair of commits that left
         Markdown's instructions unchanged."""
-        return self.info.get("schedule", 0) >= 2
+        return self.info.get("schedule", 0) >= abab.BALANCED_SCHEDULE
 
 
 def load_session(folder: Path) -> Session:

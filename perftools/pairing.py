@@ -12,6 +12,7 @@ import itertools
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from perftools import abab, hostid, paired
 from perftools.common import ASV_DIR, REPO, ToolError, git
@@ -31,15 +32,20 @@ def pairs_for(new: Iterable[str], measured: Sequence[str]) -> list[tuple[str, st
     return [(a, b) for a, b in itertools.pairwise(measured) if a in wanted or b in wanted]
 
 
+def saved_sessions(base: str, head: str, root: Path) -> list[dict[str, Any]]:
+    """The ``session.json`` of every saved session of ``base`` against ``head`` under
+    ``root``, on any host."""
+    pattern = paired.pair_folder("*", base, head, Path()) / "session.json"
+    return [json.loads(path.read_text()) for path in sorted(root.glob(str(pattern)))]
+
+
 def paired_on_any_host(base: str, head: str, root: Path) -> bool:
     """Whether a saved session of ``base`` against ``head`` is under ``root``, on any host,
     measured with today's order of pinned rounds: a session of the old order
     (``abab.pinned_round``) is measured again, and the new one replaces it on its host
     (git keeps the old)."""
-    pattern = paired.pair_folder("*", base, head, Path()) / "session.json"
     return any(
-        json.loads(path.read_text()).get("schedule", 1) >= abab.SCHEDULE
-        for path in root.glob(str(pattern))
+        info.get("schedule", 1) >= abab.SCHEDULE for info in saved_sessions(base, head, root)
     )
 
 
@@ -48,9 +54,8 @@ def bench_for(base: str, head: str, bench: Sequence[str], root: Path) -> list[st
     session replaces it, and a series it alone measured (the cards of ``1fd9281``, say)
     would otherwise leave the steps page with the step it showed."""
     wanted = list(bench)
-    pattern = paired.pair_folder("*", base, head, Path()) / "session.json"
-    for path in sorted(root.glob(str(pattern))):
-        for regex in json.loads(path.read_text()).get("bench", []):
+    for info in saved_sessions(base, head, root):
+        for regex in info.get("bench", []):
             if regex not in wanted:
                 wanted.append(regex)
     return wanted
