@@ -80,8 +80,9 @@ class Build:
                     site, cards_digest = self.cache.site_key, self.cards.digest
                     key = page_key(site, page.source, page.digest, template, cards_digest)
                     needs_html = page.source in self.keep
-                    entry = self.cache.hit(page, key, self.runner.out_dir, needs_html)
-                    if entry is not None and not self.extras.usable(entry, self.runner.out_dir):
+                    root = self.runner.out_dir
+                    entry = self.cache.hit(page, key, root, needs_html)
+                    if entry is not None and not self.extras.usable(entry, root, self.cache):
                         entry = None
             if entry is None:
                 tasks.append(self.cards.task(os.path.join(content, page.source), page))
@@ -142,7 +143,7 @@ class Build:
             if previous is None or previous[1].out in self.writer.claimed:  # another page's now
                 continue
             page, entry = previous
-            if not self.extras.usable(entry, root):
+            if not self.extras.usable(entry, root, self.cache):
                 continue
             self.reuse(page, entry)
             self.cache.keep_source(source)

@@ -50,10 +50,13 @@ class PageExtras:
         search = search_cache.VERSION if self.search else "0"
         return f";sidecars={int(self.sidecars)};search={search}" if self.enabled else ""
 
-    def usable(self, entry: PageEntry, root: str | None) -> bool:
-        """Whether a cache hit still has what this build needs: its sidecar in the site."""
+    def usable(self, entry: PageEntry, root: str | None, cache: BuildCache) -> bool:
+        """Whether a cache hit still has what this build needs: its sidecar in the site
+        (by name, as its card: 1000 stats were most of what sidecars added to a no-change
+        rebuild), its search fragment's digest."""
         if self.sidecars and (
-            entry.sidecar is None or not entry.sidecar.present(root, sidecar.path_of(entry.out))
+            entry.sidecar is None
+            or not cache.present_by_name(root, sidecar.path_of(entry.out), entry.sidecar.size)
         ):
             return False
         return not (self.search and entry.search is None)

@@ -157,7 +157,8 @@ class PipelineRunner:
         with build.clock.stage("cache"):
             cache.save(report.warnings)
             if settings is not None and inputs is not None:
-                stamp.write(os.fspath(self.cache_dir), self.out_dir, settings, inputs, report)  # type: ignore[arg-type]
+                stamp.write(os.fspath(self.cache_dir), self.out_dir, settings, inputs, report,  # type: ignore[arg-type]
+                            build.extras.sidecar_paths)  # fmt: skip
 
     def _build(self, report: BuildReport, clock: StageClock, renderer: RenderStage) -> Build:
         stages, content = self.stages, self.content_dir

@@ -11,8 +11,8 @@ the cache folder's files) and the counts its summary gave.
 A later build with the same settings has nothing to do if every path the stamp names
 still looks as it did (``unchanged``). That takes one ``stat`` per path and no listing:
 a folder whose modification time did not change holds the same names, so a file added
-or removed shows on its folder. Social cards are checked by their folders alone, as the
-build cache checks them (by name). The CLI asks before it imports the rest of the
+or removed shows on its folder. Social cards and sidecars are checked by their folders
+alone, as the build cache checks them (by name). The CLI asks before it imports the rest of the
 pipeline, so such a rebuild costs little more than starting Python. Every build that
 may write removes the stamp first (``discard``), so a build killed half way leaves none.
 
@@ -26,6 +26,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+from collections.abc import Collection
 
 from pipeline import __version__
 from pipeline.extensions import EXTENSIONS
@@ -98,10 +99,13 @@ def inputs(content: str) -> bytes | None:
     return _join(entries)
 
 
-def site(out: str) -> bytes:
-    """What a build left in the site folder ``out``, as it is now."""
+def site(out: str, by_name: Collection[str] = ()) -> bytes:
+    """What a build left in the site folder ``out``, as it is now; the files at the site
+    paths ``by_name`` (sidecars) by their folders alone."""
     entries: list[str] = []
-    _record(out, entries, ("o", "d", "f"), _CARDS)
+    root = os.path.abspath(out)
+    names = {os.path.join(root, path) for path in by_name}
+    _record(root, entries, ("o", "d", "f"), _CARDS, names)
     return _join(entries)
 
 
@@ -110,12 +114,17 @@ def _join(entries: list[str]) -> bytes:
 
 
 def _record(
-    root: str, entries: list[str], kinds: tuple[str, str, str], by_folder: str | None
+    root: str,
+    entries: list[str],
+    kinds: tuple[str, str, str],
+    by_folder: str | None,
+    by_name: Collection[str] = (),
 ) -> bool:
     """Append (kind, absolute path, what is seen) for ``root``, then each folder and file
     under it (``kinds``), hidden folders and ``__pycache__`` left out; False at an input
     that is a link (its target could change unseen). In ``by_folder`` (relative to
-    ``root``) and under it, folders only. The garbage collector is off meanwhile:
+    ``root``) and under it, folders only; files whose absolute paths are in ``by_name``
+    are left out too. The garbage collector is off meanwhile:
     thousands of entries, no cycle among them, and its passes cost a tenth of a
     no-change rebuild's instructions."""
     top, folder_kind, file_kind = kinds
@@ -137,7 +146,7 @@ def _record(
                         todo.append((entry.path, folder_kind))
                 elif file_kind == "i" and entry.is_symlink():
                     return False
-                elif files:
+                elif files and entry.path not in by_name:
                     seen = _seen(file_kind, entry.stat(follow_symlinks=False))
                     entries += (file_kind, entry.path, seen)
     finally:
@@ -208,7 +217,8 @@ class Summary:
         return [f"{path}: {message}" for path, message in self.problems]
 
 
-def write(cache_dir: str, out: str, settings: list[str], inputs: bytes, report) -> None:  # type: ignore[no-untyped-def]
+def write(cache_dir: str, out: str, settings: list[str], inputs: bytes, report,  # type: ignore[no-untyped-def]
+          by_name: Collection[str] = ()) -> None:  # fmt: skip
     """Stamp a build that is over: its ``settings``, its ``inputs`` (taken when it
     started), the site in ``out`` and the cache folder as they are now, and ``report``'s
     counts. Only a build with no page failed and no warning is stamped: those must be said
@@ -216,12 +226,13 @@ def write(cache_dir: str, out: str, settings: list[str], inputs: bytes, report) 
     if not report.ok or report.warnings:
         return
     try:
-        _write(cache_dir, out, settings, inputs, report)
+        _write(cache_dir, out, settings, inputs, report, by_name)
     except OSError as exc:
         report.warnings.append(f"build stamp {cache_dir} not saved: {exc.strerror}")
 
 
-def _write(cache_dir: str, out: str, settings: list[str], inputs: bytes, report) -> None:  # type: ignore[no-untyped-def]
+def _write(cache_dir: str, out: str, settings: list[str], inputs: bytes, report,  # type: ignore[no-untyped-def]
+           by_name: Collection[str]) -> None:  # fmt: skip
     counts = {
         "pages": report.pages_built,
         "drafts": report.drafts,
@@ -237,7 +248,7 @@ def _write(cache_dir: str, out: str, settings: list[str], inputs: bytes, report)
         "counts": counts,
         "unresolved": [[p.path, p.message] for p in report.unresolved],
     }
-    body = b"%s\n%d\n%s%s" % (json.dumps(head).encode(), len(inputs), inputs, site(out))
+    body = b"%s\n%d\n%s%s" % (json.dumps(head).encode(), len(inputs), inputs, site(out, by_name))
     tmp = os.path.join(cache_dir, f".{STAMP}.{os.getpid()}.tmp")
     with open(tmp, "wb") as f:
         f.write(_HEADER + body)

@@ -164,6 +164,17 @@ def test_a_deleted_sidecar_is_written_again(content, tmp_path):
     assert report.ok and report.pages_rendered == 1 and (out / "beta.json").exists()
 
 
+def test_a_kept_sidecar_is_checked_by_name_and_by_its_bytes_with_verify(content, tmp_path):
+    out, cache = tmp_path / "s", tmp_path / "cache"
+    build(content, out, cache, sidecars=True)
+    good = (out / "beta.json").read_bytes()
+    (out / "beta.json").write_bytes(b"{}")  # edited in place: its folder does not change
+    unstamp(cache)
+    assert build(content, out, cache, sidecars=True).pages_rendered == 0  # as a card is
+    report = build(content, out, cache, sidecars=True, verify=True)
+    assert report.pages_rendered == 1 and (out / "beta.json").read_bytes() == good
+
+
 def test_turning_sidecars_on_renders_the_cached_pages_again(content, tmp_path):
     out, cache = tmp_path / "s", tmp_path / "cache"
     build(content, out, cache)

@@ -106,6 +106,17 @@ def test_a_card_gone_from_the_site_is_drawn_again(content, tmp_path):
     assert build(content, tmp_path, cards="standard").cards_drawn == 1
 
 
+def test_sidecars_are_left_to_their_folders_as_cards_are(content, tmp_path):
+    build(content, tmp_path, sidecars=True)
+    data = (tmp_path / "cache" / stamp.STAMP).read_bytes()
+    assert b"/sub/two.html\0" in data and b"/sub/two.json" not in data
+    assert stamped(build(content, tmp_path, sidecars=True))
+    (tmp_path / "site/sub/two.json").unlink()  # the folder's modification time says so
+    report = build(content, tmp_path, sidecars=True)
+    assert not stamped(report) and report.pages_rendered == 1
+    assert (tmp_path / "site/sub/two.json").exists()
+
+
 def test_no_stamp_after_a_failed_page_a_warning_or_with_a_link_in_the_content(content, tmp_path):
     write(content, "bad.md", "---\ntitle: [unclosed\n---\nBody.\n")
     assert not build(content, tmp_path).ok
