@@ -116,6 +116,12 @@ def sections(page_html: str) -> tuple[str, list[Section]]:
     return " ".join(p for p in pieces if p), found
 
 
+def word_count(text: str) -> int:
+    """``len(text.split())`` for a text made plain here (white space collapsed to single
+    spaces, none at either end), without making the words: a tenth of the time."""
+    return text.count(" ") + 1 if text else 0
+
+
 def reading_minutes(words: int) -> int:
     """Minutes to read ``words`` at WORDS_PER_MINUTE, rounded up; 0 for an empty page."""
     return -(-words // WORDS_PER_MINUTE)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from pipeline.page import Page, url_of
-from pipeline.pagetext import plain, reading_minutes
+from pipeline.pagetext import plain, reading_minutes, word_count
 
 SCHEMA = 1
 SUFFIX = ".json"
@@ -40,7 +40,7 @@ def build(
     ``text``: the page's plain text (pagetext.sections); ``references``: every href/src in
     document order; ``links``: those that resolved to a site path, as (URL, site path).
     """
-    words = len(text.split())
+    words = word_count(text)
     outgoing, media = _outgoing(references, dict(links))
     card = getattr(page, "card", None)  # social cards, where the build makes them
     return {

@@ -11,6 +11,8 @@ would scan far and fail more than a fixed number of times, whatever the page's s
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline import pagetext
 from pipeline.pagetext import plain, sections
@@ -141,3 +143,15 @@ def test_large_unclosed_script_page_keeps_its_text():
     whole, found = sections("<script>x " * 30000)
     assert whole == " ".join(["x"] * 30000)
     assert found == []
+
+
+_PIECES = ["a", "é", " ", "\t", "\n", "\xa0", "\u2003", "\x1c", "<p>", "</p>", "<h2 id='x'>",
+           "</h2>", "&nbsp;", "&#8195;", "&amp;"]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_word_count_is_the_number_of_words_of_every_text_made_here(html):
+    whole, found = sections(html)
+    for text in [whole, plain(html), *(s.text for s in found), *(s.title for s in found)]:
+        assert pagetext.word_count(text) == len(text.split())
