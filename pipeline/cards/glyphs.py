@@ -9,7 +9,8 @@ FreeType again for every card: rasterising a 68 px title costs about 1 ms a line
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -27,25 +28,34 @@ class Glyph(NamedTuple):
     advance: float
 
 
+class _PerCharacter(dict[str, Any]):
+    """``make(char)`` of each character, made on first use: a lookup is ``dict``'s own, with
+    no Python call once the value is kept. Kept only for characters the font has: FreeType
+    draws every other one as glyph 0, the box, so the cache stays bounded whatever
+    characters titles hold (``_NOTDEF``'s entry stands for all of them)."""
+
+    def __init__(self, make: Callable[[str], Any]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, char: str) -> Any:
+        if not has_glyph(char):
+            return self[_NOTDEF]
+        value = self[char] = self.make(char)
+        return value
+
+
 class Face:
     """The bundled font at one pixel size, with a cache of its glyphs."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.font = ImageFont.load_default(size=size)
-        self._glyphs: dict[str, Glyph] = {}
-
-    def glyph(self, char: str) -> Glyph:
-        found = self._glyphs.get(char)
-        if found is None:
-            if not has_glyph(char):
-                # FreeType draws every character the font lacks as glyph 0, the box:
-                # keeping one copy bounds the cache whatever characters titles hold.
-                char = _NOTDEF
-                found = self._glyphs.get(char)
-            if found is None:
-                found = self._glyphs[char] = self._rasterise(char)
-        return found
+        # Bound ``dict`` lookups: a card looks up about 300 characters.
+        self.glyph: Callable[[str], Glyph] = _PerCharacter(self._rasterise).__getitem__
+        self.advance: Callable[[str], float] = _PerCharacter(
+            lambda char: self.glyph(char).advance
+        ).__getitem__
 
     def _rasterise(self, char: str) -> Glyph:
         left, top, right, bottom = self.font.getbbox(char)
@@ -68,17 +78,14 @@ class Face:
         0.3 s of CPU saved per process; measured with the corpus's titles).
         """
         top, bottom = 1 << 30, -(1 << 30)
-        glyph = self.glyph
-        for char in text + _TYPICAL if text else text:
-            found = glyph(char)
+        for found in map(self.glyph, text + _TYPICAL if text else text):
             if found.mask is not None:
                 top = min(top, found.top)
                 bottom = max(bottom, found.top + found.mask.size[1])
         return (top, bottom) if top < bottom else (0, 0)
 
     def width(self, text: str) -> float:
-        glyph = self.glyph
-        return sum(glyph(char).advance for char in text)
+        return sum(map(self.advance, text))
 
 
 @functools.cache

@@ -52,7 +52,7 @@ def words(text: str, missing: set[str], face: Face, budget: float) -> Iterator[s
     """The drawable words of checked ``text``, made one at a time as layout asks for them,
     until they are ``budget`` pixels wide (with a space between each): more than a card
     can show, so the work a card costs is bounded whatever the text's length."""
-    space = face.glyph(" ").advance
+    space = face.advance(" ")
     used = 0.0
     for word in text.split():
         drawable, width = _drawable(word, missing, face, budget - used)
@@ -104,7 +104,7 @@ def wrap(face: Face, words: Iterable[str], width: float, lines: int) -> list[str
     """Greedy word wrap into at most ``lines`` lines; a word wider than a line is cut,
     and a title that does not fit ends with an ellipsis."""
     pending = iter(words)
-    space = face.glyph(" ").advance
+    space = face.advance(" ")
     out: list[str] = []
     line, line_width = "", 0.0
     word = next(pending, None)
@@ -137,10 +137,10 @@ def wrap(face: Face, words: Iterable[str], width: float, lines: int) -> list[str
 
 def fit(face: Face, text: str, width: float) -> str:
     """``text``, or its longest prefix that fits ``width`` with an ellipsis after it."""
-    advance = [face.glyph(char).advance for char in text]
+    advance = list(map(face.advance, text))
     if sum(advance) <= width:
         return text
-    limit = width - face.glyph(ELLIPSIS).advance
+    limit = width - face.advance(ELLIPSIS)
     pen = inked = 0.0
     best = 0
     for count, (char, step) in enumerate(zip(text, advance, strict=True), 1):
@@ -176,7 +176,7 @@ def _prefix(face: Face, word: str, width: float) -> int:
     """How many leading characters of ``word`` fit in ``width``."""
     pen = 0.0
     for count, char in enumerate(word):
-        pen += face.glyph(char).advance
+        pen += face.advance(char)
         if pen > width:
             return count
     return len(word)
