@@ -56,6 +56,9 @@ class Face:
         self.advance: Callable[[str], float] = _PerCharacter(
             lambda char: self.glyph(char).advance
         ).__getitem__
+        self._rows: Callable[[str], tuple[int, int]] = _PerCharacter(
+            lambda char: _rows(self.glyph(char))
+        ).__getitem__
 
     def _rasterise(self, char: str) -> Glyph:
         left, top, right, bottom = self.font.getbbox(char)
@@ -77,15 +80,20 @@ class Face:
         so a 1000-page build compresses 18 runs instead of 40 per process (high cards:
         0.3 s of CPU saved per process; measured with the corpus's titles).
         """
-        top, bottom = 1 << 30, -(1 << 30)
-        for found in map(self.glyph, text + _TYPICAL if text else text):
-            if found.mask is not None:
-                top = min(top, found.top)
-                bottom = max(bottom, found.top + found.mask.size[1])
-        return (top, bottom) if top < bottom else (0, 0)
+        if not text:
+            return (0, 0)
+        tops, bottoms = zip(*map(self._rows, text + _TYPICAL), strict=True)
+        return min(tops), max(bottoms)
 
     def width(self, text: str) -> float:
         return sum(map(self.advance, text))
+
+
+def _rows(glyph: Glyph) -> tuple[int, int]:
+    """The rows a glyph inks, from the line's top; none for a glyph without ink."""
+    if glyph.mask is None:
+        return (1 << 30, -(1 << 30))
+    return (glyph.top, glyph.top + glyph.mask.size[1])
 
 
 @functools.cache
