@@ -1,7 +1,15 @@
+import gc
 import os
 import sys
 
-from pipeline import server
+# Most of what a build's process makes lives until it exits: its imports' modules,
+# functions and classes, its manifest. With the default thresholds a one-page edit of
+# 1000 pages made six generation-1 collections, each walking all of that again (8-9 ms of
+# its 0.3 s); one per 100 young-generation collections instead of 10 leaves it none, and
+# a long build still collects its reference cycles.
+gc.set_threshold(700, 100, 10)
+
+from pipeline import server  # noqa: E402
 
 
 def _exit(code: int) -> None:
