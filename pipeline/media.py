@@ -241,7 +241,7 @@ def _problem(url: str, target: str, written: set[str], found: Sources, room: int
 
 def _unchanged(path: Path, target: str, writer: SiteWriter) -> bool:
     try:
-        st = os.stat(path)
+        st = writer.cache.media_stat(target, os.fspath(path))
     except OSError:
         return False
     return writer.cache.media_unchanged(target, st, writer.root)

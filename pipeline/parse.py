@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from pipeline import claims, confine, frontmatter
-from pipeline.cache.entries import Parsed, Signature, signature
+from pipeline.cache.entries import Parsed, Signature
 from pipeline.errors import PipelineError, describe
 from pipeline.page import Page, output_path
 from pipeline.report import BuildReport, Problem
@@ -22,6 +22,8 @@ from pipeline.report import BuildReport, Problem
 
 class Memo(Protocol):
     """What a previous build parsed (``pipeline.cache.BuildCache``)."""
+
+    def signature(self, source: str, path: str) -> Signature | None: ...
 
     def recall_source(self, source: str, signature: Signature) -> Parsed | None: ...
 
@@ -53,7 +55,8 @@ def parse(
     root = confine.root_of(content)
     for source in sources:
         # Taken before reading: a file that changes while it is read is read again next time.
-        found = signature(os.path.join(content, source)) if memo is not None else None
+        path = os.path.join(content, source)
+        found = memo.signature(source, path) if memo is not None else None
         parsed = memo.recall_source(source, found) if memo is not None and found else None
         if parsed is None:
             parsed = _read(content, source, root, report, memo)

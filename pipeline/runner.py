@@ -101,7 +101,8 @@ class PipelineRunner:
                 summary.elapsed = time.perf_counter() - start
                 summary.cpu = time.process_time() - start_cpu
                 return BuildReport.from_stamp(summary)
-        inputs = None if settings is None else stamp.inputs(os.fspath(self.content_dir))
+        seen: dict[str, os.stat_result] = {}  # the content files, looked at once (stamp.inputs)
+        inputs = None if settings is None else stamp.inputs(os.fspath(self.content_dir), seen)
         report = BuildReport(jobs=self.jobs)
         clock = StageClock(report, trace=self.trace is not None)
         renderer: RenderStage | None = None
@@ -112,7 +113,7 @@ class PipelineRunner:
                 self.jobs, page_timeout=self.page_timeout, content=self.content_dir,
                 **social.render_options(self.card_setup),
             )  # fmt: skip
-            build = self._build(report, clock, renderer)
+            build = self._build(report, clock, renderer, seen)
         except SinkWriteError as exc:
             report.fatal = f"cannot write the site: {exc}"
         except social.CardStyleError as exc:
@@ -160,7 +161,13 @@ class PipelineRunner:
                 stamp.write(os.fspath(self.cache_dir), self.out_dir, settings, inputs, report,  # type: ignore[arg-type]
                             build.extras.sidecar_paths)  # fmt: skip
 
-    def _build(self, report: BuildReport, clock: StageClock, renderer: RenderStage) -> Build:
+    def _build(
+        self,
+        report: BuildReport,
+        clock: StageClock,
+        renderer: RenderStage,
+        seen: dict[str, os.stat_result],
+    ) -> Build:
         stages, content = self.stages, self.content_dir
         with clock.stage("discover"):
             found = stages.discover(content)
@@ -173,6 +180,7 @@ class PipelineRunner:
             cache = BuildCache.open(
                 self.cache_dir, key, self.clean, report.warnings, fingerprint, self.verify
             )
+            cache.seen = seen
         if found.pages and not cache.old.pages:  # no page can come from the cache: all render
             renderer.start()  # the workers start up while this process parses
         with clock.stage("parse"):

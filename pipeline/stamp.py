@@ -86,17 +86,22 @@ def _seen(kind: str, st: os.stat_result) -> str:
     return f"{st.st_mode}:{st.st_mtime_ns}"
 
 
-def inputs(content: str) -> bytes | None:
+def inputs(content: str, seen: dict[str, os.stat_result] | None = None) -> bytes | None:
     """What a build reads, as it is now; None if the content folder holds a link or
-    cannot be read (the build then says why, and leaves no stamp)."""
+    cannot be read (the build then says why, and leaves no stamp). ``seen``, when given,
+    gets each content file's ``lstat`` by its path in the content folder (left empty
+    with None): the build's look at its files, taken once (``BuildCache.seen``)."""
     entries: list[str] = []
     try:
-        for root in (content, _PACKAGE):
-            if not _record(root, entries, ("r", "i", "i"), None):
-                return None
+        if _record(content, entries, ("r", "i", "i"), None, seen=seen) and _record(
+            _PACKAGE, entries, ("r", "i", "i"), None
+        ):
+            return _join(entries)
     except OSError:
-        return None
-    return _join(entries)
+        pass
+    if seen is not None:
+        seen.clear()
+    return None
 
 
 def site(out: str, by_name: Collection[str] = ()) -> bytes:
@@ -119,16 +124,18 @@ def _record(
     kinds: tuple[str, str, str],
     by_folder: str | None,
     by_name: Collection[str] = (),
+    seen: dict[str, os.stat_result] | None = None,
 ) -> bool:
     """Append (kind, absolute path, what is seen) for ``root``, then each folder and file
     under it (``kinds``), hidden folders and ``__pycache__`` left out; False at an input
     that is a link (its target could change unseen). In ``by_folder`` (relative to
     ``root``) and under it, folders only; files whose absolute paths are in ``by_name``
-    are left out too. The garbage collector is off meanwhile:
-    thousands of entries, no cycle among them, and its passes cost a tenth of a
-    no-change rebuild's instructions."""
+    are left out too. ``seen`` gets each file's stat by its path under ``root``. The
+    garbage collector is off meanwhile: thousands of entries, no cycle among them, and
+    its passes cost a tenth of a no-change rebuild's instructions."""
     top, folder_kind, file_kind = kinds
     root = os.path.abspath(root)
+    prefix = len(os.path.join(root, ""))  # of each path under root
     names_only = None if by_folder is None else os.path.join(root, by_folder)
     enabled = gc.isenabled()
     gc.disable()
@@ -147,8 +154,10 @@ def _record(
                 elif file_kind == "i" and entry.is_symlink():
                     return False
                 elif files and entry.path not in by_name:
-                    seen = _seen(file_kind, entry.stat(follow_symlinks=False))
-                    entries += (file_kind, entry.path, seen)
+                    st = entry.stat(follow_symlinks=False)
+                    entries += (file_kind, entry.path, _seen(file_kind, st))
+                    if seen is not None:
+                        seen[entry.path[prefix:]] = st
     finally:
         if enabled:
             gc.enable()

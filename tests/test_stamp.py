@@ -117,6 +117,26 @@ def test_sidecars_are_left_to_their_folders_as_cards_are(content, tmp_path):
     assert (tmp_path / "site/sub/two.json").exists()
 
 
+@pytest.mark.parametrize("trace", [False, True])
+def test_a_build_looks_at_each_content_file_once(content, tmp_path, monkeypatch, trace):
+    """The look the new stamp takes at the content folder as the build starts gives the
+    page and media files' signatures; without it (--trace: no stamp) they are taken again."""
+    build(content, tmp_path)
+    write(content, "sub/two.md", "# Two\n\nEdited.\n")
+    unstamp(tmp_path / "cache")  # else its check looks at the files until it finds the edit
+    looked = []
+    for name in ("lstat", "stat"):
+        real = getattr(os, name)
+        monkeypatch.setattr(os, name, lambda path, *a, _real=real, **k: (
+            looked.append(os.path.relpath(path, content)), _real(path, *a, **k))[1])  # fmt: skip
+    options = {"trace": tmp_path / "trace.json"} if trace else {}
+    report = build(content, tmp_path, **options)
+    monkeypatch.undo()
+    assert report.ok and report.pages_rendered == 1 and report.media_unchanged == 1
+    again = [looked.count(name) for name in ("index-page.md", "sub/two.md", "pic.png")]
+    assert again == ([1, 1, 1] if trace else [0, 0, 0])
+
+
 def test_no_stamp_after_a_failed_page_a_warning_or_with_a_link_in_the_content(content, tmp_path):
     write(content, "bad.md", "---\ntitle: [unclosed\n---\nBody.\n")
     assert not build(content, tmp_path).ok

@@ -30,6 +30,8 @@ from pipeline.cache.entries import (
     TemplateEntry,
     count_targets,
     present,
+    signature,
+    signature_of,
     unpack_links,
 )
 from pipeline.cache.errors import CacheError, ForeignCache
@@ -56,6 +58,9 @@ class BuildCache:
     _digests: dict[str, str | None] = field(default_factory=dict)  # template name -> digest
     _listed: dict[str, frozenset[str]] = field(default_factory=dict)  # folder -> its files
     _kept_refs: dict[str, int] | None = None  # kept_refs(), once the pages are recorded
+    # Each content file's lstat by its path in the content folder, as the look the build
+    # stamp takes at it found them when the build started (stamp.inputs); each taken once.
+    seen: dict[str, os.stat_result] = field(default_factory=dict)
 
     @classmethod
     def open(
@@ -111,6 +116,13 @@ class BuildCache:
             warnings.append(f"build cache {self.folder} not saved: {exc}")
 
     # --- page files ---
+
+    def signature(self, source: str, path: str) -> Signature | None:
+        """The page file's signature (``entries.signature`` of ``path``), from ``seen`` if
+        the build looked at it there: each file is looked at once a build (a second lstat
+        per page file was a twentieth of a one-page edit's own work)."""
+        st = self.seen.pop(source, None)
+        return signature(path) if st is None else signature_of(st)
 
     def recall_source(self, source: str, signature: Signature) -> Parsed | None:
         """The page file as parsed last time, if its signature says it did not change."""
@@ -264,6 +276,12 @@ class BuildCache:
 
     def record_site(self, inputs: str, paths: list[str]) -> None:
         self.new.site = SiteEntry(inputs, tuple(paths))
+
+    def media_stat(self, target: str, path: str) -> os.stat_result:
+        """``os.stat(path)`` of the media file ``target``, from ``seen`` as ``signature``
+        (``seen`` is empty for a content folder with links: stat and lstat agree there)."""
+        st = self.seen.pop(target, None)
+        return os.stat(path) if st is None else st
 
     def media_unchanged(self, target: str, st: os.stat_result, root: str | None) -> bool:
         """Record the source's signature; True when it and the copy in the site did not change."""

@@ -43,6 +43,11 @@ def signature(path: str) -> Signature | None:
         st = os.lstat(path)
     except OSError:
         return None
+    return signature_of(st)
+
+
+def signature_of(st: os.stat_result) -> Signature | None:
+    """``signature`` of a file whose ``lstat`` is ``st``."""
     if not stat.S_ISREG(st.st_mode):
         return None
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
