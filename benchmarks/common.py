@@ -227,6 +227,14 @@ def markdown_converter() -> Any:
     return require("pipeline.markup", "new_markdown")()
 
 
+def _field_names(cls: type) -> set[str]:
+    """The fields of a class that is a msgspec Struct (since 2026-12-03) or a dataclass."""
+    struct_fields = getattr(cls, "__struct_fields__", None)
+    if struct_fields is not None:
+        return set(struct_fields)
+    return {f.name for f in dataclasses.fields(cls)}
+
+
 def page_template_renderer(body: str) -> Any:
     """A no-argument function that renders the page template for ``body``, as a build does.
 
@@ -239,7 +247,7 @@ def page_template_renderer(body: str) -> Any:
     md = markdown_converter()
     page_html = md.convert(body)
     # Older commits' Page has a required ``body`` field (unused since 7c00e3d, then dropped).
-    kept_body = {"body": body} if "body" in {f.name for f in dataclasses.fields(page_cls)} else {}
+    kept_body = {"body": body} if "body" in _field_names(page_cls) else {}
     page = page_cls(
         source="bench/page.md", title="Benchmark page", date=None,
         tags=("python", "performance"), template="page", out_path="bench/page.html",

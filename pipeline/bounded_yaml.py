@@ -12,10 +12,10 @@ on common Jekyll/Hugo front matter): the limits are far above that and far below
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from msgspec import Struct
 
 MAX_VALUES = 10_000  # scalars, lists and mappings, every alias counted in full
 MAX_CHARS = 1_000_000  # characters in all scalars after expansion (or the text's own size)
@@ -60,8 +60,7 @@ def load(text: str) -> Any:
         loader.dispose()
 
 
-@dataclass(slots=True)
-class _Size:
+class _Size(Struct):
     """What a front-matter block has made so far, against the limits."""
 
     values: int

@@ -10,16 +10,16 @@ the link itself (a cycle), so the walk stays finite and linear in the folder's s
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from msgspec import Struct, field
 
 from pipeline import confine
 from pipeline.page import PAGE_SUFFIXES
 from pipeline.report import BuildReport, Problem
 
 
-@dataclass(slots=True)
-class Sources:
+class Sources(Struct):
     """What discovery found in the content folder."""
 
     pages: list[str] = field(default_factory=list)  # Markdown files, '/'-separated, sorted walk
@@ -30,8 +30,7 @@ class Sources:
     unreadable: dict[str, str] = field(default_factory=dict)  # folder relpath -> OS error
 
 
-@dataclass(slots=True)
-class _Walk:
+class _Walk(Struct):
     """One discovery walk's state."""
 
     root: str  # the content folder's real path

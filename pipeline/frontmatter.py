@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from pipeline import lazy
 from pipeline.errors import PipelineError
@@ -22,8 +23,7 @@ _SLUG = re.compile(r"[^/\\\x00]+")
 KNOWN_KEYS = ("title", "date", "tags", "slug", "draft", "template", "summary")
 
 
-@dataclass(slots=True)
-class FrontMatter:
+class FrontMatter(Struct):
     """A page's front matter, checked."""
 
     title: str | None = None

@@ -15,7 +15,8 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from pipeline.sink import TEMP_NAME
 from pipeline.staging import NEW_STAGING_PREFIX, STAGING_PREFIX
@@ -24,8 +25,7 @@ from pipeline.staging import NEW_STAGING_PREFIX, STAGING_PREFIX
 VCS_FOLDERS = frozenset({".git", ".hg", ".svn"})
 
 
-@dataclass(slots=True)
-class Leftovers:
+class Leftovers(Struct):
     """What a killed build left in the output folder."""
 
     removed: int = 0  # temporary files and staging folders removed

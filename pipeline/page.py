@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import msgspec
+from msgspec import Struct, field
 
 PAGE_SUFFIXES = (".md", ".markdown")
 # A page's references into the site: (URL, the site path it points at), in order.
@@ -27,8 +27,7 @@ class CardRef(msgspec.Struct, frozen=True, gc=False):
     height: int
 
 
-@dataclass(slots=True)
-class Page:
+class Page(Struct):
     """One page, from its source file's front matter to its rendered HTML."""
 
     source: str  # path relative to the content folder, '/'-separated

@@ -10,10 +10,10 @@ serializes nothing, and the index is neither assembled nor written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import msgspec
+from msgspec import Struct, field
 
 from pipeline import pagetext, search_cache, search_index, sidecar, template_files
 from pipeline.cache.entries import Output, PageEntry
@@ -29,8 +29,7 @@ if TYPE_CHECKING:
 THEME_SCRIPTS = ("lunr.min.js", "search.js")  # pipeline/theme/static -> assets/
 
 
-@dataclass(slots=True)
-class PageExtras:
+class PageExtras(Struct):
     """One build's sidecars and search entries."""
 
     sidecars: bool = False

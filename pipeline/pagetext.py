@@ -16,7 +16,8 @@ style with no closing is looked for no more after the first of its kind fails.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from pipeline import entities
 
@@ -31,8 +32,7 @@ _SKIPPED_START = re.compile(r"<(script|style)\b", re.IGNORECASE)
 WORDS_PER_MINUTE = 200
 
 
-@dataclass(slots=True, frozen=True)
-class Section:
+class Section(Struct, frozen=True):
     """A page's text under one heading."""
 
     anchor: str  # the heading's id

@@ -11,8 +11,9 @@ import io
 import os
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from pipeline import confine, deadline, entities, lazy
 from pipeline.cards.job import CardInput, CardResult, CardSetup, draw
@@ -30,8 +31,7 @@ workers = lazy.module("pipeline.workers")
 Task = tuple[str, int] | tuple[str, int, CardInput]
 
 
-@dataclass(slots=True)
-class Rendered:
+class Rendered(Struct):
     """One page's render result (or why it failed), with its timings."""
 
     html: str = ""
@@ -112,8 +112,7 @@ def render_file(
     return rendered
 
 
-@dataclass(frozen=True, slots=True)
-class Content:
+class Content(Struct, frozen=True):
     """The content folder, as task paths name it and as its real path."""
 
     folder: str  # as the tasks' paths start

@@ -7,8 +7,10 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import msgspec
+from msgspec import Struct, field
 
 if TYPE_CHECKING:
     from pipeline.stamp import Summary
@@ -19,8 +21,7 @@ STAGE_NAMES = (
 )  # fmt: skip
 
 
-@dataclass(slots=True)
-class Problem:
+class Problem(Struct):
     """A file and what went wrong with it."""
 
     path: str
@@ -30,8 +31,7 @@ class Problem:
         return f"{self.path}: {self.message}"
 
 
-@dataclass(slots=True)
-class StageTime:
+class StageTime(Struct):
     """Wall and CPU seconds spent in one stage, over its calls."""
 
     wall: float = 0.0  # seconds the build's process spent in the stage
@@ -39,8 +39,7 @@ class StageTime:
     calls: int = 0  # spans timed (a stage run per page counts once per page)
 
 
-@dataclass(slots=True)
-class BuildReport:
+class BuildReport(Struct):
     """What a build did, what it skipped, what failed, and where its time went."""
 
     pages_built: int = 0
@@ -91,7 +90,7 @@ class BuildReport:
         return {name: stage.wall / total for name, stage in self.stages.items()}
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = msgspec.to_builtins(self)  # stages and problems as dicts too
         data["ok"] = self.ok
         data["pages_failed"] = [str(p) for p in self.pages_failed]
         data["unresolved"] = [str(p) for p in self.unresolved]

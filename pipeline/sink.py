@@ -15,8 +15,9 @@ import posixpath
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Protocol
+
+from msgspec import Struct
 
 from pipeline.confine import read_source
 from pipeline.errors import SinkWriteError, SourceReadError, UnsafePathError
@@ -79,8 +80,7 @@ def temp_name(name: str) -> str:
     return f".{name}.{os.getpid()}.tmp"
 
 
-@dataclass(slots=True)
-class SinkStats:
+class SinkStats(Struct):
     """What a sink wrote, and what it cost."""
 
     files: int = 0  # files whose final bytes are as given, identical ones left alone included

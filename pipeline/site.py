@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from pipeline import __version__, lazy
 from pipeline.page import Page
@@ -22,8 +23,7 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 TEMPLATES = ("index.html", "tag.html", "tags.html", "feed.xml", "sitemap.xml", "search.html")
 
 
-@dataclass(slots=True)
-class SiteInfo:
+class SiteInfo(Struct):
     """The site-wide settings templates see."""
 
     title: str

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
 
 from pipeline import stamp
 from pipeline.cache import keys, manifest, sources
@@ -42,8 +43,7 @@ if TYPE_CHECKING:
     import jinja2
 
 
-@dataclass(slots=True)
-class BuildCache:
+class BuildCache(Struct):
     """The previous build's manifest, this build's, and the questions a build asks of them."""
 
     folder: Path | None  # None: caching is off

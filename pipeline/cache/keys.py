@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +17,7 @@ if TYPE_CHECKING:
 # them), and ``meta``, which ``meta_digest`` (its YAML text) stands for: hashing its repr
 # would expand every value YAML shares between aliases.
 _NOT_HASHED = {"digest", "body_start", "meta"}
-_HASHED = tuple(f.name for f in dataclasses.fields(Page) if f.name not in _NOT_HASHED)
+_HASHED = tuple(f for f in Page.__struct_fields__ if f not in _NOT_HASHED)
 
 
 # What the pipeline's own code makes of a page besides its templates (filters, URLs, search

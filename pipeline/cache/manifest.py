@@ -24,11 +24,11 @@ import os
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import msgspec
+from msgspec import Struct, field
 
 from pipeline import __version__
 from pipeline.cache import sources
@@ -47,8 +47,7 @@ FORMAT = 7
 MANIFEST = "manifest.json"
 
 
-@dataclass(slots=True)
-class Manifest:
+class Manifest(Struct):
     """Everything the build cache remembers of one build."""
 
     pages: dict[str, PageEntry] = field(default_factory=dict)

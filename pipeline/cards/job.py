@@ -16,9 +16,10 @@ import json
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 from pipeline import deadline
 from pipeline.cards import RENDERER_VERSION
@@ -50,8 +51,7 @@ def mode_of(cards: str | None) -> str | None:
     return cards
 
 
-@dataclass(frozen=True, slots=True)
-class CardSetup:
+class CardSetup(Struct, frozen=True):
     """What every card of one build shares; sent once to each render process."""
 
     size: str  # a key of SIZES
@@ -80,8 +80,7 @@ class CardSetup:
         return hashlib.sha256(inputs.encode()).hexdigest()[:32]
 
 
-@dataclass(frozen=True, slots=True)
-class CardInput:
+class CardInput(Struct, frozen=True):
     """One page's card inputs, known from its front matter before it is rendered."""
 
     title: str  # "" when the front matter has none: the first heading, then ``fallback``
@@ -91,8 +90,7 @@ class CardInput:
     kept: str | None = None  # key of this page's card already in the site: not drawn again
 
 
-@dataclass(slots=True)
-class CardResult:
+class CardResult(Struct):
     """A drawn card, or why it could not be drawn."""
 
     key: str

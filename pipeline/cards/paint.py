@@ -12,9 +12,9 @@ exactly those of ``ImageDraw.text``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from msgspec import Struct
 from PIL import Image, ImageChops
 
 from pipeline.cards.glyphs import Face, Glyph
@@ -22,8 +22,7 @@ from pipeline.cards.glyphs import Face, Glyph
 _SPRITES_KEPT = 1024  # about 400 make every card of a site; high-size sprites are ~25 KB
 
 
-@dataclass(slots=True)
-class Line:
+class Line(Struct):
     """One line of a card's text, laid out."""
 
     face: Face

@@ -15,8 +15,8 @@ import datetime as dt
 import itertools
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from msgspec import Struct
 from PIL import Image, ImageDraw
 
 from pipeline.cards import text
@@ -30,8 +30,7 @@ from pipeline.cards.text import CardError
 _BACKGROUNDS_KEPT = 4  # one per site title; a build has one
 
 
-@dataclass(frozen=True, slots=True)
-class Card:
+class Card(Struct, frozen=True):
     """A card's PNG bytes, and the characters drawn as boxes."""
 
     data: bytes  # PNG

@@ -12,9 +12,10 @@ import json
 import os
 import re
 import stat
-from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, structs
 
 from pipeline import confine
 from pipeline.errors import PipelineError
@@ -37,8 +38,7 @@ class CardStyleError(PipelineError):
 Colour = tuple[int, int, int]
 
 
-@dataclass(frozen=True, slots=True)
-class CardStyle:
+class CardStyle(Struct, frozen=True):
     """Colours, sizes and margins of a card (the theme's card.json, overridden by the site's)."""
 
     background: tuple[Colour, ...]  # one colour (flat) or two (top to bottom gradient)
@@ -55,7 +55,7 @@ class CardStyle:
 
     def digest(self) -> str:
         """A digest of every value, for the card key."""
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
+        return hashlib.sha256(json.dumps(structs.asdict(self), sort_keys=True).encode()).hexdigest()
 
 
 # key -> (kind, low, high): the checks every value of a style file passes.
@@ -72,7 +72,7 @@ _RULES: dict[str, tuple[str, float, float]] = {
     "title_lines": ("int", 1, 6),
     "line_spacing": ("number", 1.0, 3.0),
 }
-assert set(_RULES) == {f.name for f in fields(CardStyle)}
+assert set(_RULES) == set(CardStyle.__struct_fields__)
 
 
 def load_style(content_dir: str | os.PathLike[str] | None = None) -> CardStyle:
