@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pipeline.build_pages import Build
     from pipeline.cache import BuildCache
     from pipeline.discover import Sources
+    from pipeline.render import Rendered
     from pipeline.write import SiteWriter
 
 THEME_SCRIPTS = ("lunr.min.js", "search.js")  # pipeline/theme/static -> assets/
@@ -67,21 +68,31 @@ class PageExtras(Struct):
             self.sidecar_paths[sidecar.path_of(page.out_path)] = page.source
             writer.kept()
 
+    def render_options(self) -> dict[str, bool]:
+        """The render stage's keyword for the pages' plain text: none without sidecars or
+        search, so that a swapped-in render stage that knows nothing of it still works."""
+        return {"page_text": True} if self.enabled else {}
+
     def rendered(
         self,
         page: Page,
-        references: list[str],
+        result: Rendered,
         links: Links,
         build: Build,
         previous: PageEntry | None,
     ) -> tuple[str | None, Output | None]:
         """Serialize a page just rendered (its HTML and TOC still set): its search fragment's
-        digest and its sidecar's output, for its cache entry (``previous``: its last one)."""
+        digest and its sidecar's output, for its cache entry (``previous``: its last one).
+        Its plain text comes with ``result`` from the render stage (made beside its
+        Markdown, in parallel), or is made here from its HTML."""
         if not self.enabled:
             return None, None
         fragment = output = None
         with build.clock.stage("serialize", page.source):
-            text, found = pagetext.sections(page.html)
+            if result.text is None:  # a render stage that does not make it
+                text, found = pagetext.sections(page.html)
+            else:
+                text, found = result.text, result.sections
             if self.search:
                 self.fragments[page.source] = search_index.fragment(page, text, found)
                 fragment = self.digests[page.source] = search_cache.fragment_digest(
@@ -90,7 +101,7 @@ class PageExtras(Struct):
             if self.sidecars:
                 path = sidecar.path_of(page.out_path)
                 base_url = build.runner.site.base_url
-                data = sidecar.encode(sidecar.build(page, text, references, links, base_url))
+                data = sidecar.encode(sidecar.build(page, text, result.references, links, base_url))
                 same_path = previous is not None and previous.out == page.out_path
                 output = build.writer.extra(path, data, previous.sidecar if same_path else None)
                 self.sidecar_paths[path] = page.source

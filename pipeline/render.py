@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from msgspec import Struct, field
 
-from pipeline import confine, deadline, entities, lazy
+from pipeline import confine, deadline, entities, lazy, pagetext
 from pipeline.cards.job import CardInput, CardResult, CardSetup, draw
 from pipeline.defaults import PAGE_TIMEOUT as DEFAULT_PAGE_TIMEOUT
 from pipeline.errors import PipelineError, describe
@@ -43,6 +43,10 @@ class Rendered(Struct):
     error: str | None = None  # why the page failed: it is not built
     cpu: float = 0.0  # CPU seconds of the process that rendered it (its card's apart)
     card: CardResult | None = None  # drawn after the Markdown, when the task asked for one
+    # The page's plain text, whole and by section (pipeline/pagetext.py), when the build
+    # writes sidecars or search: made here, beside its Markdown, not in the build's process.
+    text: str | None = None
+    sections: list[pagetext.Section] = field(default_factory=list)
     start: float = 0.0  # perf_counter when its rendering started and ended
     end: float = 0.0
     pid: int = 0
@@ -81,12 +85,14 @@ def render_file(
     content: Content | None,
     limit: float | None,
     cards: CardSetup | None = None,
+    page_text: bool = False,
 ) -> Rendered:
     """One page from its file; whatever goes wrong fails this page alone, in one line.
 
     ``content``: the file must really be in it (checked on the open file, see
     ``pipeline.confine``). ``limit``: seconds the page may take. ``cards``: the build's
     card setup, for a task that carries card inputs (a failed card fails only itself).
+    ``page_text``: make the page's plain text too (``Rendered.text``).
     """
     start, cpu = time.perf_counter(), time.process_time()
     path, body_start = task[0], task[1]
@@ -95,6 +101,8 @@ def render_file(
             text = _read(path, content).decode("utf-8-sig")
             rendered = render_text(converter.markdown(), text[body_start:])
             rendered.summary = markup.summarize(rendered.html)
+            if page_text:
+                rendered.text, rendered.sections = pagetext.sections(rendered.html)
     except PipelineError as exc:
         rendered = Rendered(error=exc.message)
     except (OSError, UnicodeError) as exc:
@@ -157,7 +165,8 @@ class Renderer:
     it fails alone: the rendering process's alarm stops it, and if the process does not
     respond the pool's parent replaces it (``pipeline.workers``). ``content``: the content
     folder; when given, every page file read must really be inside it. ``cards``: what
-    the build's social cards share, for tasks that ask for a card.
+    the build's social cards share, for tasks that ask for a card. ``page_text``: each
+    result carries its page's plain text (for sidecars and search).
     """
 
     def __init__(
@@ -167,11 +176,13 @@ class Renderer:
         page_timeout: float | None = DEFAULT_PAGE_TIMEOUT,
         content: str | os.PathLike[str] | None = None,
         cards: CardSetup | None = None,
+        page_text: bool = False,
     ) -> None:
         self.jobs = max(1, jobs)
         self.page_timeout = page_timeout
         self.content = Content.of(content) if content is not None else None
         self.cards = cards
+        self.page_text = page_text
         self._converter = Converter()
         self._workers: workers.WatchedPool | None = None  # made when first needed
 
@@ -185,9 +196,8 @@ class Renderer:
             return
         if self.jobs == 1 or len(tasks) == 1:
             for task in tasks:
-                yield render_file(
-                    self._converter, task, self.content, self.page_timeout, self.cards
-                )
+                yield render_file(self._converter, task, self.content, self.page_timeout,
+                                  self.cards, self.page_text)  # fmt: skip
             return
         # Chunks amortise the inter-process round trip; several per worker balance load.
         size = max(1, min(16, len(tasks) // (self.jobs * 8)))
@@ -203,22 +213,24 @@ class Renderer:
 
     def _pool(self) -> workers.WatchedPool:
         if self._workers is None:
-            self._workers = _pool(self.jobs, self.content, self.page_timeout, self.cards)
+            self._workers = _pool(
+                self.jobs, self.content, self.page_timeout, (self.cards, self.page_text)
+            )
         return self._workers
 
 
 def _pool(
-    jobs: int, content: Content | None, page_timeout: float | None, cards: CardSetup | None
+    jobs: int, content: Content | None, page_timeout: float | None, extras: _Extras
 ) -> workers.WatchedPool:
     if page_timeout is None:
-        return workers.WatchedPool(jobs, None, _init_worker, (content, None, cards))
+        return workers.WatchedPool(jobs, None, _init_worker, (content, None, extras))
     # The worker's own alarm stops a page at page_timeout; the parent steps in later.
     patience = page_timeout + max(0.5, page_timeout / 4)
     stuck = (
         f"rendering took longer than {page_timeout:g} s (the page time limit) and its "
         f"process did not stop; it was killed after {patience:g} s"
     )
-    initargs = (content, page_timeout, cards)
+    initargs = (content, page_timeout, extras)
     return workers.WatchedPool(jobs, patience, _init_worker, initargs, stuck)
 
 
@@ -227,17 +239,21 @@ def _lost(task: Task, reason: str) -> Rendered:
     return Rendered(error=reason, start=now, end=now)
 
 
+# What a result carries besides the page's HTML: its card's setup, whether its plain text.
+_Extras = tuple[CardSetup | None, bool]
+
+
 class _Worker:
     converter = Converter()  # one converter per worker process
     content: Content | None = None
     limit: float | None = None
-    cards: CardSetup | None = None
+    extras: _Extras = (None, False)
 
 
-def _init_worker(content: Content | None, limit: float | None, cards: CardSetup | None) -> None:
-    _Worker.content, _Worker.limit, _Worker.cards = content, limit, cards
+def _init_worker(content: Content | None, limit: float | None, extras: _Extras) -> None:
+    _Worker.content, _Worker.limit, _Worker.extras = content, limit, extras
     _Worker.converter.markdown()  # built now, while the parent discovers and parses
 
 
 def _render_task(task: Task) -> Rendered:
-    return render_file(_Worker.converter, task, _Worker.content, _Worker.limit, _Worker.cards)
+    return render_file(_Worker.converter, task, _Worker.content, _Worker.limit, *_Worker.extras)

@@ -107,13 +107,14 @@ class PipelineRunner:
         clock = StageClock(report, trace=self.trace is not None)
         renderer: RenderStage | None = None
         build: Build | None = None
+        extras = PageExtras(self.sidecars, self.site.search)
         try:
             self.card_setup = social.setup_of(self.cards, self.site.title, self.content_dir)
             renderer = self.stages.render(
                 self.jobs, page_timeout=self.page_timeout, content=self.content_dir,
-                **social.render_options(self.card_setup),
+                **social.render_options(self.card_setup), **extras.render_options(),
             )  # fmt: skip
-            build = self._build(report, clock, renderer, seen)
+            build = self._build(report, clock, renderer, seen, extras)
         except SinkWriteError as exc:
             report.fatal = f"cannot write the site: {exc}"
         except social.CardStyleError as exc:
@@ -167,13 +168,13 @@ class PipelineRunner:
         clock: StageClock,
         renderer: RenderStage,
         seen: dict[str, os.stat_result],
+        extras: PageExtras,
     ) -> Build:
         stages, content = self.stages, self.content_dir
         with clock.stage("discover"):
             found = stages.discover(content)
             report_refused(found, content, report)
         with clock.stage("cache"):
-            extras = PageExtras(self.sidecars, self.site.search)
             parts = stages.key() + extras.key()
             key = site_key(self.site.title, self.site.base_url, parts, EXTENSIONS)
             fingerprint = None if self.verify else template_files.fingerprint(content)

@@ -1,5 +1,6 @@
 """Sidecars and the search index (issue #15): formats, schema, incremental builds, CLI."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -10,8 +11,10 @@ from pipeline import cli
 from pipeline.cache.entries import Output, PageEntry, pack_links
 from pipeline.cache.manifest import CacheError, Manifest, checksum, load, save
 from pipeline.pagetext import Section, reading_minutes, sections
+from pipeline.render import Renderer
 from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
+from pipeline.stages import DEFAULT_STAGES
 from tests.helpers import tree, unstamp, write
 
 SCHEMA = json.loads(
@@ -128,6 +131,24 @@ def test_a_schema_violation_is_caught_by_the_schema():
 def test_sidecars_and_index_are_byte_identical_across_builds(content, tmp_path):
     build(content, tmp_path / "a", sidecars=True, search=True, jobs=2)
     build(content, tmp_path / "b", sidecars=True, search=True)
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_the_page_text_is_the_same_from_the_render_stage_or_from_the_html(content, tmp_path):
+    """The default render stage makes each page's plain text beside its Markdown; one that
+    does not (swapped in, knowing nothing of it) leaves the build to make it from the HTML."""
+
+    class NoText(Renderer):
+        def __init__(self, jobs, page_text=False, **options):
+            super().__init__(jobs, **options)
+
+    made = Renderer(1, page_text=True).render([(str(content / "alpha.md"), 0)])
+    result = next(made)
+    assert (result.text, result.sections) == sections(result.html) and result.text
+    assert next(Renderer(1).render([(str(content / "alpha.md"), 0)])).text is None
+    stages = dataclasses.replace(DEFAULT_STAGES, render=NoText)
+    build(content, tmp_path / "a", sidecars=True, search=True, jobs=2)
+    build(content, tmp_path / "b", sidecars=True, search=True, stages=stages)
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
 
 
