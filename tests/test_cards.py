@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import itertools
 import json
 import os
 import struct
@@ -28,7 +29,7 @@ from pipeline.cards import (
 from pipeline.cards.glyphs import face
 from pipeline.cards.job import style_digest
 from pipeline.cards.paint import Line, Painter
-from pipeline.cards.png import adler32_combine
+from pipeline.cards.png import BackgroundEncoder, adler32_combine, blocks_of
 from pipeline.cards.text import ELLIPSIS, wrap
 from tests.helpers import write
 
@@ -338,6 +339,37 @@ def test_adler32_of_pieces_combines_to_that_of_the_whole():
     for piece in pieces:
         combined = adler32_combine(combined, zlib.adler32(piece), len(piece))
     assert combined == zlib.adler32(b"".join(pieces))
+
+
+@given(st.integers(0, 1300), st.integers(1, 1300))
+def test_background_blocks_cover_a_run_once_and_are_shared_by_runs(top, rows):
+    blocks = blocks_of(top, top + rows)
+    assert blocks[0][0] == top and blocks[-1][1] == top + rows
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(blocks))
+    for start, end in blocks:
+        size = end - start
+        aligned = start % 16 == 0 and size % 16 == 0
+        # aligned blocks are a power of two of 16 rows at a multiple of their size; the
+        # others are the ends of the run, within one 16-row step
+        if aligned:
+            assert size & (size - 1) == 0 and start % size == 0
+        else:
+            assert 0 < size < 16 and start // 16 == (end - 1) // 16
+            assert start == top or end == top + rows
+
+
+@pytest.mark.parametrize("bands", [[], [(37, 5)], [(0, 17), (200, 1), (600, 30)]])
+def test_background_rows_joined_from_blocks_decode_to_the_background(bands):
+    background = Image.linear_gradient("L").resize((40, 630)).convert("RGB")
+    encoder = BackgroundEncoder(background)
+    expected = background.copy()
+    drawn = []
+    for top, height in bands:
+        band = Image.new("RGB", (40, height), (top % 256, 7, 99))
+        expected.paste(band, (0, top))
+        drawn.append((top, band))
+    for _ in range(2):  # blocks and runs compressed, then taken from what was kept
+        assert decoded(encoder.encode(drawn)).tobytes() == expected.tobytes()
 
 
 @pytest.mark.slow
