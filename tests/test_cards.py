@@ -28,8 +28,8 @@ from pipeline.cards import (
 )
 from pipeline.cards.glyphs import face
 from pipeline.cards.job import style_digest
-from pipeline.cards.paint import Line, Painter
-from pipeline.cards.png import BackgroundEncoder, adler32_combine, blocks_of
+from pipeline.cards.paint import Line, Painter, paint
+from pipeline.cards.png import BackgroundEncoder, adler32_combine, blocks_of, scanlines
 from pipeline.cards.text import ELLIPSIS, wrap
 from tests.helpers import write
 
@@ -60,6 +60,14 @@ def decoded(data: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(data))
     image.load()  # inflates the stream: a wrong Adler-32 or deflate piece fails here
     return image
+
+
+def pixels_of(rows: bytes, width: int) -> Image.Image:
+    """The RGB image of ``scanlines`` rows: each row's pixels after its filter byte."""
+    stride = 3 * width + 1
+    assert not any(rows[::stride])  # every row's filter byte: 0, none
+    data = b"".join(rows[start + 1 : start + stride] for start in range(0, len(rows), stride))
+    return Image.frombytes("RGB", (width, len(rows) // stride), data)
 
 
 def mean_difference(first: bytes, second: bytes) -> float:
@@ -121,10 +129,31 @@ def test_cards_do_not_depend_on_what_the_renderer_drew_before(renderers):
 def test_glyphs_over_a_background_that_varies_along_rows_are_blended_exactly():
     background = Image.linear_gradient("L").resize((600, 200)).rotate(90).convert("RGB")
     line = Line(face(40), (250, 20, 20), 10, 50, "Sideways jinx, fox")
-    painted = Painter(background).band(0, 200, [line])
+    painted = background.copy()
+    paint(painted, [line])
+    band = pixels_of(Painter(background, scanlines(background)).band(0, 200, [line]), 600)
     expected = background.copy()
     ImageDraw.Draw(expected).text((10, 50), line.text, fill=(250, 20, 20), font=face(40).font)
     assert ImageChops.difference(painted, expected).getbbox() is None
+    assert ImageChops.difference(band, expected).getbbox() is None
+
+
+@pytest.mark.parametrize("x", [-17, 0, 430])
+def test_glyphs_cut_by_the_card_edges_are_painted_as_over_the_whole_image(x):
+    """Rows of one colour each (glyphs reused as sprites), the line running off the left
+    or the right edge: only what is on the card is painted, and nothing wraps around."""
+    background = Image.linear_gradient("L").resize((600, 120)).convert("RGB")
+    line = Line(face(40), (250, 20, 20), x, 30, "O wide jinx, quartz fox")
+    whole = background.copy()
+    paint(whole, [line])
+    if x >= 0:  # ImageDraw starts a line at a negative x elsewhere; cards never do
+        expected = background.copy()
+        ImageDraw.Draw(expected).text((x, 30), line.text, fill=(250, 20, 20), font=face(40).font)
+        assert ImageChops.difference(whole, expected).getbbox() is None
+    painter = Painter(background, scanlines(background))
+    for _ in range(2):  # sprites blended, then reused
+        band = pixels_of(painter.band(0, 120, [line]), 600)
+        assert ImageChops.difference(band, whole).getbbox() is None
 
 
 def test_a_title_too_long_for_its_lines_ends_with_an_ellipsis():
@@ -367,7 +396,7 @@ def test_background_rows_joined_from_blocks_decode_to_the_background(bands):
     for top, height in bands:
         band = Image.new("RGB", (40, height), (top % 256, 7, 99))
         expected.paste(band, (0, top))
-        drawn.append((top, band))
+        drawn.append((top, scanlines(band)))
     for _ in range(2):  # blocks and runs compressed, then taken from what was kept
         assert decoded(encoder.encode(drawn)).tobytes() == expected.tobytes()
 

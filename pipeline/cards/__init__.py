@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 # Bump when a card's pixels or encoding change for the same inputs: cached cards are
 # then drawn again.
-RENDERER_VERSION = 2
+RENDERER_VERSION = 3
 # The names that need Pillow, by the module that defines them.
 _LAZY = {"Card": "render", "CardRenderer": "render", "CardError": "text"}
 

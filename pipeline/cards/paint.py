@@ -1,5 +1,12 @@
 """Text painted onto bands of rows of a card's background, as ImageDraw.text paints it.
 
+A band is painted as PNG scanlines (pipeline/cards/png.py: ``scanlines``), the bytes its
+stream holds: its rows are copied from the background's scanlines into a bytearray, which
+a mode "L" image three bytes to a pixel wide maps without a copy; glyphs are pasted into
+that image by Pillow's core paste, which writes the bytearray; the bytearray is then
+compressed as it is. Pillow's crop and its packing of four bytes a pixel into three were
+a third of a high card's time.
+
 Blending a colour through a glyph's coverage costs Pillow about 10 ns a pixel, 25 us a
 68 px glyph: a third of a card. But where the background's rows are each of one colour
 (a vertical gradient, a full-width bar), a glyph blended at row y looks the same at any
@@ -34,62 +41,96 @@ class Line(Struct):
 
 # One inked glyph placed on the card: (left, top, glyph, character).
 Placed = tuple[int, int, Glyph, str]
-# A glyph blended over background rows: its pixels (Pillow's core image) and size.
+# A glyph blended over background rows, as scanline bytes: its pixels (Pillow's core
+# image, three bytes to a pixel) and their size.
 Sprite = tuple[Any, tuple[int, int]]
 
 
 class Painter:
     """Paints lines of text over one background, band by band."""
 
-    def __init__(self, background: Image.Image) -> None:
+    def __init__(self, background: Image.Image, rows: bytes) -> None:
+        """``rows``: the background's scanlines."""
         self.background = background
         self.width, self.height = background.size
+        self.stride = 3 * self.width + 1
+        self.rows = memoryview(rows)
         self._uniform: list[bool] | None = None  # found on the first sprite asked for
         self._sprites: dict[tuple, Sprite | None] = {}
 
-    def band(self, top: int, bottom: int, lines: list[Line], sprites: bool = True) -> Image.Image:
-        """Rows ``top`` to ``bottom`` of the background with ``lines`` painted over them.
-
-        ``sprites``: reuse blended glyphs (worth it when many cards share the background).
-        """
-        band = self.background.crop((0, top, self.width, bottom))
+    def band(self, top: int, bottom: int, lines: list[Line]) -> bytearray:
+        """Rows ``top`` to ``bottom`` of the background with ``lines`` painted over them,
+        as scanlines (blended glyphs are reused: many cards share the background)."""
+        rows = bytearray(self.rows[top * self.stride : bottom * self.stride])
+        # Mode "L", raw, stride 0, top to bottom: Pillow maps the buffer, not copies it.
+        band = Image.frombuffer("L", (self.stride, bottom - top), rows, "raw", "L", 0, 1)
         # Pillow's core paste, as Image.paste calls it once its checks pass (same modes,
-        # a 4-tuple box): those checks were a quarter of a standard card's time.
+        # a 4-tuple box): those checks were a quarter of a standard card's time. It writes
+        # ``rows``: Image.paste would copy the mapped image first.
         pixels = band.im
         # Sprites carry background pixels: they may not cover another line's ink.
-        copy_sprites = sprites and len(lines) == 1
+        copy_sprites = len(lines) == 1
         for line in lines:
             for run in _runs(line):
                 if copy_sprites and len(run) == 1:
                     x, y, glyph, char = run[0]
-                    sprite = self._sprite(line, char, glyph, y)
+                    sprite = self._sprite(line, char, glyph, x, y)
                     if sprite is not None:
                         core, (width, height) = sprite
-                        pixels.paste(core, (x, y - top, x + width, y - top + height))
+                        left = 1 + 3 * x
+                        pixels.paste(core, (left, y - top, left + width, y - top + height))
                         continue
-                _blend(band, top, line.colour, run)
-        return band
+                self._blend(band, top, line.colour, run)
+        return rows
 
-    def _sprite(self, line: Line, char: str, glyph: Glyph, y: int) -> Sprite | None:
-        """``glyph`` blended over the background rows from ``y``; None where they vary."""
+    def _sprite(self, line: Line, char: str, glyph: Glyph, x: int, y: int) -> Sprite | None:
+        """``glyph`` blended over the background rows from ``y``; None where they vary
+        or where it does not fit the card."""
+        assert glyph.mask is not None
+        width, height = glyph.mask.size
+        if x < 0 or x + width > self.width:
+            return None
         key = (line.face.size, char, line.colour, y)
         try:
             return self._sprites[key]
         except KeyError:
             pass
-        assert glyph.mask is not None
-        width, height = glyph.mask.size
         if self._uniform is None:
             self._uniform = _uniform_rows(self.background)
         sprite = None
         if 0 <= y and y + height <= self.height and all(self._uniform[y : y + height]):
             image = self.background.crop((0, y, width, y + height))
             image.paste(line.colour, (0, 0), glyph.mask)
-            sprite = (image.im, image.size)
+            rows = Image.frombytes("L", (3 * width, height), image.tobytes())
+            sprite = (rows.im, rows.size)
         if len(self._sprites) >= _SPRITES_KEPT:
             self._sprites.clear()
         self._sprites[key] = sprite
         return sprite
+
+    def _blend(
+        self, band: Image.Image, top: int, colour: tuple[int, int, int], run: list[Placed]
+    ) -> None:
+        """Blend the run into the scanlines ``band`` (rows from ``top``), through the
+        pixels of the part of the card the run covers."""
+        left, upper, right, lower = _box(run)
+        left, right = max(0, left), min(self.width, right)
+        upper, lower = max(top, upper), min(top + band.size[1], lower)
+        if left >= right or upper >= lower:
+            return  # off the card
+        box = (1 + 3 * left, upper - top, 1 + 3 * right, lower - top)
+        image = Image.frombytes("RGB", (right - left, lower - upper), band.crop(box).tobytes())
+        blend(image, (left, upper), colour, run)
+        band.im.paste(
+            Image.frombytes("L", (3 * (right - left), lower - upper), image.tobytes()).im, box
+        )
+
+
+def paint(image: Image.Image, lines: list[Line]) -> None:
+    """Paint ``lines`` over an RGB image, as ImageDraw.text would."""
+    for line in lines:
+        for run in _runs(line):
+            blend(image, (0, 0), line.colour, run)
 
 
 def _runs(line: Line) -> list[list[Placed]]:
@@ -110,22 +151,32 @@ def _runs(line: Line) -> list[list[Placed]]:
     return runs
 
 
-def _blend(band: Image.Image, top: int, colour: tuple[int, int, int], run: list[Placed]) -> None:
-    """Blend ``colour`` through the run's glyphs, their coverages merged by maximum."""
-    if len(run) == 1:
-        x, y, glyph, _ = run[0]
-        width, height = glyph.mask.size
-        band.im.paste(colour, (x, y - top, x + width, y - top + height), glyph.mask.im)
-        return
+def _box(run: list[Placed]) -> tuple[int, int, int, int]:
+    """Left, upper, right and lower edges of the run's glyph boxes, on the card."""
     left = min(x for x, _, _, _ in run)
     upper = min(y for _, y, _, _ in run)
     right = max(x + g.mask.size[0] for x, _, g, _ in run)
     lower = max(y + g.mask.size[1] for _, y, g, _ in run)
+    return left, upper, right, lower
+
+
+def blend(
+    image: Image.Image, origin: tuple[int, int], colour: tuple[int, int, int], run: list[Placed]
+) -> None:
+    """Blend ``colour`` through the run's glyphs, their coverages merged by maximum, into
+    the RGB ``image`` of the card's pixels from ``origin`` (Pillow clips what is outside)."""
+    if len(run) == 1:
+        x, y, glyph, _ = run[0]
+        x, y = x - origin[0], y - origin[1]
+        width, height = glyph.mask.size
+        image.im.paste(colour, (x, y, x + width, y + height), glyph.mask.im)
+        return
+    left, upper, right, lower = _box(run)
     coverage = Image.new("L", (right - left, lower - upper))
     for x, y, glyph, _ in run:
         box = (x - left, y - upper, x - left + glyph.mask.size[0], y - upper + glyph.mask.size[1])
         coverage.paste(ImageChops.lighter(coverage.crop(box), glyph.mask), box)
-    band.paste(colour, (left, upper - top), coverage)
+    image.paste(colour, (left - origin[0], upper - origin[1]), coverage)
 
 
 def _uniform_rows(image: Image.Image) -> list[bool]:

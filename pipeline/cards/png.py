@@ -10,7 +10,8 @@ compressed once: titles of different shapes put the bands a row or two apart, an
 compressing each such run whole cost a render process 20 runs (53 ms of its 480 cards). Only
 the bands that hold text are compressed per card, by ISA-L (the ``isal`` package) at
 its level 2 with no PNG filter: 4 to 5 times faster than zlib's fastest levels on these
-rows, for 10% more bytes (measured: python -m perftools card-goals).
+rows, for 10% more bytes (measured: python -m perftools card-goals). Bands come as
+scanlines (``scanlines``), the bytes the stream holds, so they are compressed as they are.
 """
 
 from __future__ import annotations
@@ -42,32 +43,46 @@ _BLOCK = 16
 _BLOCKS_KEPT = 1024  # a card size has at most 2 * height / _BLOCK aligned ones
 
 
+def scanlines(image: Image.Image) -> bytes:
+    """An RGB image's rows as a PNG stream holds them: each a filter byte (0, none), then
+    the row's bytes, three to a pixel (Pillow keeps four).
+
+    Pillow's raw encoder pads each row with zero bytes up to ``stride``: one byte more
+    than the row makes each row's padding the next row's filter byte.
+    """
+    padded = image.tobytes("raw", ("RGB", 3 * image.size[0] + 1))
+    return b"\0" + padded[:-1]
+
+
 class BackgroundEncoder:
     """Encodes cards that differ from ``background`` only in the bands they are given."""
 
     def __init__(self, background: Image.Image) -> None:
         if background.mode != "RGB":
             raise ValueError(f"background must be RGB, not {background.mode}")
-        self.background = background
         self.width, self.height = background.size
+        self.stride = 3 * self.width + 1
+        self.scanlines = scanlines(background)
         self._runs: OrderedDict[tuple[int, int], tuple[bytes, int, int]] = OrderedDict()
         self._blocks: dict[tuple[int, int], tuple[bytes, int, int]] = {}
 
-    def encode(self, bands: list[tuple[int, Image.Image]]) -> bytes:
-        """The PNG of the background with each ``(top row, RGB image)`` band over it.
+    def encode(self, bands: list[tuple[int, bytes | bytearray]]) -> bytes:
+        """The PNG of the background with each ``(top row, rows)`` band over it, its rows
+        as ``scanlines`` gives them.
 
         Bands span the full width, are sorted by top row and do not overlap.
         """
         pieces: list[bytes] = []
         adler, row = 1, 0
         for top, band in bands:
-            if band.size[0] != self.width or top < row or top + band.size[1] > self.height:
+            rows, partial = divmod(len(band), self.stride)
+            if partial or top < row or top + rows > self.height:
                 raise ValueError(f"band at row {top} does not fit the card")
             if top > row:
                 adler = self._add_run(pieces, adler, row, top)
-            piece, adler = _deflate(isal_zlib, _rows(band), LEVEL, adler)
+            piece, adler = _deflate(isal_zlib, band, LEVEL, adler)
             pieces.append(piece)
-            row = top + band.size[1]
+            row = top + rows
         if row < self.height:
             adler = self._add_run(pieces, adler, row, self.height)
         pieces.append(_FINAL_BLOCK)
@@ -100,8 +115,8 @@ class BackgroundEncoder:
         key = (top, bottom)
         block = self._blocks.get(key)
         if block is None:
-            rows = _rows(self.background.crop((0, top, self.width, bottom)))
-            block = (*_deflate(zlib, rows, RUN_LEVEL), sum(map(len, rows)))
+            rows = memoryview(self.scanlines)[top * self.stride : bottom * self.stride]
+            block = (*_deflate(zlib, rows, RUN_LEVEL), len(rows))
             if len(self._blocks) >= _BLOCKS_KEPT:
                 self._blocks.clear()
             self._blocks[key] = block
@@ -127,19 +142,8 @@ def blocks_of(top: int, bottom: int) -> list[tuple[int, int]]:
     return blocks
 
 
-def _rows(image: Image.Image) -> tuple[bytes, memoryview]:
-    """The image's scanlines as PNG wants them, each after a filter byte (0, none), as two
-    buffers read in turn: a high card's band is 1.4 MB, and joining them copies it twice.
-
-    Pillow's raw encoder pads each row with zero bytes up to ``stride``: one byte more
-    than the row makes each row's padding the next row's filter byte.
-    """
-    padded = image.tobytes("raw", ("RGB", image.size[0] * 3 + 1))
-    return b"\0", memoryview(padded)[:-1]
-
-
 def _deflate(
-    library: Any, rows: tuple[bytes, memoryview], level: int, adler: int = 1
+    library: Any, rows: bytes | memoryview, level: int, adler: int = 1
 ) -> tuple[bytes, int]:
     """``rows`` as a piece of a deflate stream (no header, ends byte-aligned, refers to
     nothing before), and the Adler-32 of everything before them (``adler``) and them.
@@ -148,10 +152,8 @@ def _deflate(
     """
     # memLevel 8 (zlib's default): the same bytes as 9, measured 10-15% faster here.
     compressor = library.compressobj(level, library.DEFLATED, -15, 8)
-    piece = b"".join([*map(compressor.compress, rows), compressor.flush(library.Z_SYNC_FLUSH)])
-    for data in rows:
-        adler = library.adler32(data, adler)
-    return piece, adler
+    piece = compressor.compress(rows) + compressor.flush(library.Z_SYNC_FLUSH)
+    return piece, library.adler32(rows, adler)
 
 
 def adler32_combine(first: int, second: int, second_length: int) -> int:

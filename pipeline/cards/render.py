@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw
 
 from pipeline.cards import text
 from pipeline.cards.glyphs import face
-from pipeline.cards.paint import Line, Painter
+from pipeline.cards.paint import Line, Painter, paint
 from pipeline.cards.png import BackgroundEncoder
 from pipeline.cards.style import BASE_WIDTH, SIZES, CardStyle, meta_top, title_step
 from pipeline.cards.style import title_top as first_title_row
@@ -131,8 +131,8 @@ class CardRenderer:
             draw.rectangle([0, height - accent, width - 1, height - 1], fill=style.accent_color)
         words = text.words(site_title, missing, self.site_face, 2 * self.text_width)
         shown = text.fit_parts(self.site_face, words, self.text_width, " ")
-        line = Line(self.site_face, style.text_color, self.margin, self.margin, shown)
-        return Painter(image).band(0, height, [line], sprites=False)
+        paint(image, [Line(self.site_face, style.text_color, self.margin, self.margin, shown)])
+        return image
 
 
 class _Background:
@@ -140,7 +140,7 @@ class _Background:
 
     def __init__(self, image: Image.Image, missing: frozenset[str]) -> None:
         self.encoder = BackgroundEncoder(image)
-        self.painter = Painter(image)
+        self.painter = Painter(image, self.encoder.scanlines)
         self.missing = missing  # characters of the site title the font cannot draw
 
     def encode(self, lines: list[Line]) -> bytes:
