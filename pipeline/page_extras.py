@@ -79,12 +79,17 @@ class PageExtras(Struct):
         result: Rendered,
         links: Links,
         build: Build,
-        previous: PageEntry | None,
+        entry: tuple[str | None, PageEntry | None],
     ) -> tuple[str | None, Output | None]:
         """Serialize a page just rendered (its HTML and TOC still set): its search fragment's
-        digest and its sidecar's output, for its cache entry (``previous``: its last one).
-        Its plain text comes with ``result`` from the render stage (made beside its
-        Markdown, in parallel), or is made here from its HTML."""
+        digest and its sidecar's output, for its cache entry. ``entry``: the page's cache
+        key, and its last cache entry. Its plain text comes with ``result`` from the render
+        stage (made beside its Markdown, in parallel), or is made here from its HTML.
+
+        The fragment's digest is the page's key when it has one: the key digests all the
+        page is made from (its source, templates, site settings, library versions and
+        these extras), so it names the fragment without hashing 10 MB of text a build."""
+        key, previous = entry
         if not self.enabled:
             return None, None
         fragment = output = None
@@ -94,10 +99,9 @@ class PageExtras(Struct):
             else:
                 text, found = result.text, result.sections
             if self.search:
-                self.fragments[page.source] = search_index.fragment(page, text, found)
-                fragment = self.digests[page.source] = search_cache.fragment_digest(
-                    self.fragments[page.source]
-                )
+                made = self.fragments[page.source] = search_index.fragment(page, text, found)
+                fragment = key or search_cache.fragment_digest(made)
+                self.digests[page.source] = fragment
             if self.sidecars:
                 path = sidecar.path_of(page.out_path)
                 base_url = build.runner.site.base_url
@@ -127,19 +131,23 @@ class PageExtras(Struct):
         if not self.search:
             return written
         with clock.stage("serialize"):
-            index = self.index(writer, cache)
+            index, inputs = self.index(writer, cache)
         with clock.stage("write"):
             if index is not None:
-                writer.site_file(search_index.JSON_PATH, index)
-                writer.site_file(search_index.SCRIPT_PATH, search_index.script(index))
+                for path, data in (
+                    (search_index.JSON_PATH, index),
+                    (search_index.SCRIPT_PATH, search_index.script(index)),
+                ):
+                    writer.site_file(path, data, made_from=inputs)
             for name in THEME_SCRIPTS:
                 writer.site_file(f"assets/{name}", template_files.static(name))
         written.update((search_index.JSON_PATH, search_index.SCRIPT_PATH))
         written.update(f"assets/{name}" for name in THEME_SCRIPTS)
         return written
 
-    def index(self, writer: SiteWriter, cache: BuildCache) -> bytes | None:
-        """The index's bytes; None when the cache vouches for the files already there."""
+    def index(self, writer: SiteWriter, cache: BuildCache) -> tuple[bytes | None, str]:
+        """The index's bytes, None when the cache vouches for the files already there; and
+        the digest of the fragments they are made from."""
         inputs = search_cache.inputs_digest(self.digests)
         paths = (search_index.JSON_PATH, search_index.SCRIPT_PATH)
         if cache.folder is not None and search_cache.path_of(cache.folder, inputs).exists():
@@ -152,7 +160,7 @@ class PageExtras(Struct):
                 for path, old in zip(paths, olds, strict=True):
                     cache.new.outputs[path] = old
                 writer.kept(len(paths))
-                return None
+                return None, inputs
         fragments = {s: (self.digests[s], f) for s, f in self.fragments.items()}
         if len(fragments) < len(self.digests):  # cache hits: their fragments from the cache
             kept = search_cache.load_any(cache.folder) if cache.folder is not None else {}
@@ -169,11 +177,11 @@ class PageExtras(Struct):
                     cache.new.pages.pop(source, None)
                     continue
                 fragments[source] = old
+        inputs = search_cache.inputs_digest({s: self.digests[s] for s in fragments})
         if cache.folder is not None:
-            inputs = search_cache.inputs_digest({s: self.digests[s] for s in fragments})
             try:
                 search_cache.save(cache.folder, inputs, fragments)
             except OSError as exc:  # costs the next build its shortcut, nothing more
                 warning = f"build cache {cache.folder}: search entries not saved: {exc.strerror}"
                 writer.report.warnings.append(warning)
-        return search_index.assemble([fragments[s][1] for s in sorted(fragments)])
+        return search_index.assemble([fragments[s][1] for s in sorted(fragments)]), inputs

@@ -46,9 +46,17 @@ class SiteWriter:
             self._write(page.out_path, data)
         return output
 
-    def site_file(self, path: str, data: bytes) -> None:
-        """A site-level file (index, tags, feed, assets), recorded in the cache."""
-        if self.cache.enabled and self.cache.output_unchanged(path, Output.of(data), self.root):
+    def site_file(self, path: str, data: bytes, made_from: str | None = None) -> None:
+        """A site-level file (index, tags, feed, assets), recorded in the cache.
+
+        ``made_from``: a digest of everything its bytes are made from, when it is known;
+        the cache then records that instead of hashing the bytes (the search index: 10 MB
+        at 1000 pages, 19 ms of sha256 here)."""
+        if not self.cache.enabled:
+            self._write(path, data)
+            return
+        output = Output.of(data) if made_from is None else Output.made_from(made_from, data)
+        if self.cache.output_unchanged(path, output, self.root):
             self.report.files_unchanged += 1
         else:
             self._write(path, data)

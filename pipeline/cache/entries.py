@@ -54,7 +54,8 @@ def signature_of(st: os.stat_result) -> Signature | None:
 
 
 class Output(msgspec.Struct, frozen=True, array_like=True, gc=False):
-    """A file the previous build wrote: the digest and size of its bytes."""
+    """A file the previous build wrote: the digest of its bytes (or of what they are made
+    from: ``made_from``) and their size."""
 
     digest: str
     size: int
@@ -62,6 +63,11 @@ class Output(msgspec.Struct, frozen=True, array_like=True, gc=False):
     @classmethod
     def of(cls, data: bytes) -> Output:
         return cls(hashlib.sha256(data).hexdigest(), len(data))
+
+    @classmethod
+    def made_from(cls, inputs: str, data: bytes) -> Output:
+        """For bytes that ``inputs`` (a digest) determines: equal inputs, equal outputs."""
+        return cls(hashlib.sha256(f"made from {inputs}".encode()).hexdigest(), len(data))
 
     def present(self, root: str | None, path: str) -> bool:
         return present(root, path, self.size)
