@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import zlib
 from pathlib import Path
 
 import msgspec
+
+from pipeline.cache.crc import crc32
 
 PREFIX, SUFFIX = "search-", ".json"
 VERSION = "2"  # of the index's format and this file's: a new one assembles the index again
@@ -52,7 +53,7 @@ def path_of(folder: Path, inputs: str) -> Path:
 
 
 def _checksum(body: bytes | memoryview) -> bytes:
-    return b"%08x\n" % zlib.crc32(body)
+    return b"%08x\n" % crc32(body)
 
 
 def load_any(folder: Path) -> Fragments:

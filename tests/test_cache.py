@@ -1,11 +1,13 @@
 import dataclasses
 import json
+import random
 import shutil
+import zlib
 
 import pytest
 
 from pipeline import frontmatter, template_files, templates, workers
-from pipeline.cache import keys
+from pipeline.cache import crc, keys
 from pipeline.cache.manifest import MANIFEST, checksum
 from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
@@ -341,3 +343,10 @@ def test_a_manifest_damaged_where_it_still_decodes_is_not_trusted(tmp_path, outp
     path.write_bytes(raw[:middle] + b"b" + raw[middle + 1 :])  # still JSON of our shape
     with pytest.raises(CacheError, match="checksum mismatch"):
         manifest.load(path, "key")
+
+
+@pytest.mark.parametrize("size", [0, 1, crc._ISAL_MIN - 1, crc._ISAL_MIN, crc._ISAL_MIN + 4097])
+def test_the_cache_files_crc_is_zlibs_crc32_at_every_size(size):
+    data = random.Random(size).randbytes(size)
+    assert crc.crc32(data) == zlib.crc32(data)
+    assert crc.crc32(memoryview(data)[3:]) == zlib.crc32(data[3:])  # as the manifest sums it
