@@ -181,8 +181,7 @@ class Build:
             output = self.writer.page(page, data)
             card = self.cards.write(page, result)
         links = self.resolve(page, result.references)
-        previous = self.cache.old.pages.get(page.source)
-        extras = self.extras.rendered(page, result, links, self, (key, previous))
+        extras = self.extras.rendered(page, result, links, self, key)
         # Site-level files need only the metadata, and the feed's pages their HTML.
         html = page.html if page.source in self.keep else None
         page.html, page.toc, page.toc_tokens = html or "", "", []

@@ -79,17 +79,16 @@ class PageExtras(Struct):
         result: Rendered,
         links: Links,
         build: Build,
-        entry: tuple[str | None, PageEntry | None],
+        key: str | None,
     ) -> tuple[str | None, Output | None]:
         """Serialize a page just rendered (its HTML and TOC still set): its search fragment's
-        digest and its sidecar's output, for its cache entry. ``entry``: the page's cache
-        key, and its last cache entry. Its plain text comes with ``result`` from the render
-        stage (made beside its Markdown, in parallel), or is made here from its HTML.
+        digest and its sidecar's output, for its cache entry (``key``: the page's cache key).
+        Its plain text comes with ``result`` from the render stage (made beside its
+        Markdown, in parallel), or is made here from its HTML.
 
         The fragment's digest is the page's key when it has one: the key digests all the
         page is made from (its source, templates, site settings, library versions and
         these extras), so it names the fragment without hashing 10 MB of text a build."""
-        key, previous = entry
         if not self.enabled:
             return None, None
         fragment = output = None
@@ -106,6 +105,7 @@ class PageExtras(Struct):
                 path = sidecar.path_of(page.out_path)
                 base_url = build.runner.site.base_url
                 data = sidecar.encode(sidecar.build(page, text, result.references, links, base_url))
+                previous = build.cache.old.pages.get(page.source)  # the page's last entry
                 same_path = previous is not None and previous.out == page.out_path
                 output = build.writer.extra(path, data, previous.sidecar if same_path else None)
                 self.sidecar_paths[path] = page.source
