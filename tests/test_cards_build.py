@@ -13,8 +13,11 @@ from urllib.parse import urlparse
 
 import pytest
 
+from pipeline.cards.job import CardResult
+from pipeline.cards.pages import charge
 from pipeline.cli import main
 from pipeline.render import Rendered
+from pipeline.report import BuildReport, StageClock
 from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
 from pipeline.stages import DEFAULT_STAGES
@@ -211,6 +214,17 @@ def test_a_render_stage_that_draws_no_card_leaves_pages_built_and_says_so(tmp_pa
     report = build(content(tmp_path), tmp_path / "s", stages=stages)
     assert report.ok and report.pages_built == 2 and report.cards_failed == 2
     assert all("drew no card" in w for w in report.warnings)
+
+
+def test_a_wait_is_charged_to_render_and_cards_by_their_own_times_when_drawn_apart():
+    # The render process drew the card after the rest of its chunk's Markdown.
+    card = CardResult("key", b"png", start=5.0, end=8.0, cpu=2.5)
+    result = Rendered(start=0.0, end=1.0, cpu=0.75, card=card)
+    report = BuildReport()
+    charge(StageClock(report), "a.md", result, 2.0)
+    render, cards = report.stages["render"], report.stages["cards"]
+    assert (render.wall, render.cpu) == (0.5, 0.75)
+    assert (cards.wall, cards.cpu) == (1.5, 2.5)
 
 
 def test_an_unknown_cards_value_is_refused_by_the_runner(tmp_path):

@@ -109,13 +109,15 @@ class BuildCards:
 
 def charge(clock: StageClock, source: str, result: Rendered, waited: float) -> None:
     """Charge the wait for a page's result to render and cards, in proportion to the time
-    its process spent on each (CPU exactly), so that the stages still add up to the build."""
+    its process spent on each (CPU exactly), so that the stages still add up to the build.
+    The card's time is its own: a render process may draw it well after the Markdown."""
     card = result.card
     if card is None:
         clock.add("render", waited, result.cpu)
         return
-    total = result.end - result.start
-    share = min(1.0, (card.end - card.start) / total) if total > 0 else 0.0
+    drawing = card.end - card.start
+    total = result.end - result.start + drawing
+    share = drawing / total if total > 0 else 0.0
     clock.add("render", waited * (1 - share), result.cpu)
     clock.add("cards", waited * share, card.cpu)
     clock.span("cards", card.start, card.end, source, result.pid)
