@@ -31,7 +31,8 @@ Not covered: a ``handleMatch`` that changes the pattern registry during a conver
 (the change is seen from the next conversion). Written for Markdown 3.11.3
 (``SUPPORTED_VERSION``): on another version ``install`` keeps the stock processor.
 Four block-level shortcuts (``blocks``: the block-level tag check, the table test, the toc
-marker search, the block processors' list) are put in place with it, on the same terms.
+marker search, the block processors' list) are put in place with it, on the same terms, and
+the link patterns' bracket and parenthesis walks made linear (``brackets``).
 
 Measured (``python -m perftools markdown-goals``, 1000 generated pages, seed 1, one process,
 interleaved rounds, CPU time): the inline treeprocessor 3.0 to 3.3x faster, whole
@@ -46,7 +47,7 @@ import warnings
 import markdown
 from markdown.treeprocessors import InlineProcessor
 
-from pipeline.fastinline import blocks
+from pipeline.fastinline import blocks, brackets
 from pipeline.fastinline.patterns import SUPPORTED_VERSION
 from pipeline.fastinline.processor import FastInlineProcessor
 
@@ -66,6 +67,7 @@ def install(md: markdown.Markdown) -> bool:
         _warn_unsupported(markdown.__version__)
         return False
     blocks.install(md)
+    brackets.install(md)
     registry = md.treeprocessors
     if "inline" not in registry or type(registry["inline"]) is not InlineProcessor:
         return False
