@@ -1,7 +1,12 @@
 """The block-level shortcuts (pipeline/fastinline/blocks.py) keep stock's answers."""
 
+import time
+
 import markdown
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown.blockprocessors import HashHeaderProcessor
 from markdown.extensions.tables import TableProcessor
 from markdown.extensions.toc import TocTreeprocessor
 
@@ -28,6 +33,11 @@ CASES = {
     "marker escaped": "\\[TOC]\n\n# One\n",
     "raw html blocks": "<div>\n[TOC]\n</div>\n\n<section>x</section>\n\n# One\n",
     "attr lists on blocks": "para\n{: .x }\n\n# H {: #h }\n\n- item\n{: .l }\n",
+    "hash heading first": "# One\ntext\n## Two\n",
+    "hash heading after a line": "text\n# One\nmore\n",
+    "hash heading after setext ones": "a\n=\nb\n-\nc\n## Three ##\n",
+    "hash not at a line start": "a # b\nc #\n",
+    "escaped hash": "\\# no\ntext\n\\## no\n",
 }
 
 
@@ -43,6 +53,7 @@ def test_the_shortcuts_are_in_place_on_the_supported_version():
     md = markup.new_markdown()
     assert type(md.parser.blockprocessors["table"]) is blocks.FastTableProcessor
     assert type(md.treeprocessors["toc"]) is blocks.FastTocTreeprocessor
+    assert type(md.parser.blockprocessors["hashheader"]) is blocks.FastHashHeaderProcessor
     assert isinstance(md.block_level_elements, blocks.BlockLevelElements)
 
 
@@ -67,6 +78,30 @@ def test_block_level_answers_are_bounded():
     for i in range(blocks.MAX_ANSWERS * 2):
         assert not md.is_block_level(f"x{i}")
     assert len(md.block_level_elements.answers) == blocks.MAX_ANSWERS
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("#\\\n =-ab")), max_size=40))
+def test_the_hash_heading_test_gives_stocks_answer(block):
+    md = markup.new_markdown()
+    fast = md.parser.blockprocessors["hashheader"]
+    stock = HashHeaderProcessor(md.parser)
+    assert fast.test(None, block) == stock.test(None, block)
+
+
+def test_a_block_of_thousands_of_setext_headings_is_not_tested_from_every_character():
+    processor = markup.new_markdown().parser.blockprocessors["hashheader"]
+    block = "a\n=\n" * 20_000 + "\n# last"
+
+    def seconds(test) -> float:
+        started = time.process_time()
+        for start in range(0, 20_000, 100):  # the block, tested again after each heading
+            test(None, block[start * 4 :])
+        return time.process_time() - started
+
+    stock = HashHeaderProcessor(processor.parser)
+    # Stock's search tries each character; the fast test jumps to the one "\n#".
+    assert seconds(processor.test) < seconds(stock.test) / 5
 
 
 def test_processors_that_are_not_stocks_are_left_alone():

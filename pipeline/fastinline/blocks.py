@@ -1,4 +1,4 @@
-"""Four shortcuts for Python-Markdown 3.11.3's block level, each with stock's exact result.
+"""Five shortcuts for Python-Markdown 3.11.3's block level, each with stock's exact result.
 
 * ``Markdown.is_block_level`` is asked about 340 times a page (the prettifier and
   attr_list ask it of every element). Stock lowercases the tag and scans a list of about
@@ -9,6 +9,11 @@
   more into cells, one regex match per backtick and pipe, to see whether it is a table's
   header. A first line with no ``|`` never is: stock splits it into one cell, and with
   no border a one-cell header is not a table.
+* The hash heading processor's ``test`` runs its regex over the whole block, from every
+  character, though a heading can only start where a line starts with ``#``. A block is
+  tested again each time a processor takes a piece off its front, so a block of
+  thousands of setext headings was quadratic (0.54 s of 1.08 s at 4,000). Here the
+  search starts at the first ``\n#``, found by ``str.find``; no match can start before.
 * The toc extension looks for its marker (``[TOC]``) by joining the text of every
   element's subtree, which costs the tree's size times its depth. It only ever replaces
   an element without children whose own text is the marker: when no element of the
@@ -18,8 +23,9 @@
   list is kept while the registry stays sorted and the same length: ``register`` marks it
   unsorted and ``deregister`` shortens it, so either makes a new one.
 
-Measured on 1000 generated pages, one process, rounds interleaved: the first three make
-a page's conversion 1.13x faster, the fourth 1.03x more (docs/profiling-report.md).
+Measured on 1000 generated pages, one process, rounds interleaved: the first, second and
+fourth make a page's conversion 1.13x faster, the fifth 1.03x more
+(docs/profiling-report.md); the third is against hostile pages.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from collections.abc import Callable
 from typing import Any
 
 import markdown
+from markdown.blockprocessors import HashHeaderProcessor
 from markdown.extensions.tables import PIPE_NONE, TableProcessor
 from markdown.extensions.toc import TocTreeprocessor
 from markdown.util import Registry
@@ -76,6 +83,17 @@ class FastTableProcessor(TableProcessor):
         return super().test(parent, block)
 
 
+class FastHashHeaderProcessor(HashHeaderProcessor):
+    """Stock's hash heading processor, whose ``test`` searches from the first place a heading
+    can start: the block's start, or the first ``#`` that starts a line."""
+
+    def test(self, parent: Any, block: str) -> bool:
+        if block.startswith("#"):
+            return super().test(parent, block)
+        start = block.find("\n#")
+        return start != -1 and self.RE.search(block, start) is not None
+
+
 class FastTocTreeprocessor(TocTreeprocessor):
     """Stock's toc processor, which looks for its marker only when some element could be it."""
 
@@ -103,7 +121,7 @@ class BlockProcessors(Registry):
 
 
 def install(md: markdown.Markdown) -> None:
-    """The four shortcuts on ``md`` (the caller checked the Markdown version)."""
+    """The five shortcuts on ``md`` (the caller checked the Markdown version)."""
     answers: dict[str, bool] = {}
     names = md.block_level_elements = BlockLevelElements(md.block_level_elements, answers)
     stock = type(md).is_block_level
@@ -124,6 +142,8 @@ def install(md: markdown.Markdown) -> None:
         processors.__class__ = BlockProcessors
     if "table" in processors and type(processors["table"]) is TableProcessor:
         processors["table"].__class__ = FastTableProcessor
+    if "hashheader" in processors and type(processors["hashheader"]) is HashHeaderProcessor:
+        processors["hashheader"].__class__ = FastHashHeaderProcessor
     trees = md.treeprocessors
     if "toc" in trees and type(trees["toc"]) is TocTreeprocessor:
         trees["toc"].__class__ = FastTocTreeprocessor
