@@ -18,7 +18,6 @@ later tag whose attributes reach a remembered start jumps to where that run stop
 from __future__ import annotations
 
 import hashlib
-import inspect
 import re
 from functools import cache
 from typing import Any
@@ -26,9 +25,11 @@ from typing import Any
 from markdown import htmlparser as markdown_htmlparser
 from markdown.preprocessors import HtmlBlockPreprocessor
 
-# sha256 of Python 3.11's html.parser check_for_whole_start_tag, whose lines after its
-# match _Extractor repeats (later Pythons changed them).
-_STOCK_CHECK = "47aa87ac4b7ea393"
+# sha256 of Python 3.11's html.parser check_for_whole_start_tag (its bytecode, constants
+# and names), whose lines after its match _Extractor repeats (later Pythons changed them).
+# Not its source: reading and tokenizing html/parser.py cost a one-page edit 23M
+# instructions, 3% (RebuildCliInstructions).
+_STOCK_CHECK = "c416ff85e329f9b9"
 # Markdown 3.11.3's locatestarttagend_tolerant, in its four parts.
 _NAME = r"<[a-zA-Z][^`\t\n\r\f />\x00]*"
 _LEAD = r"[\s/]*"
@@ -123,8 +124,9 @@ def install(md: Any) -> None:
 @cache
 def _same_as_stock() -> bool:
     parser = markdown_htmlparser.htmlparser
-    check = inspect.getsource(parser.HTMLParser.check_for_whole_start_tag)
-    return hashlib.sha256(check.encode()).hexdigest()[:16] == _STOCK_CHECK and _canonical(
+    code = parser.HTMLParser.check_for_whole_start_tag.__code__
+    check = code.co_code + repr((code.co_consts, code.co_names, code.co_varnames)).encode()
+    return hashlib.sha256(check).hexdigest()[:16] == _STOCK_CHECK and _canonical(
         parser.locatestarttagend_tolerant.pattern
     ) == _canonical(WHOLE.pattern)
 
