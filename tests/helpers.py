@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
+import markdown
+
+from pipeline import markup
 from pipeline.stamp import STAMP
 
 REPO = Path(__file__).resolve().parents[1]
@@ -19,6 +24,30 @@ def write(root: Path, relpath: str, data: str | bytes) -> Path:
         data = data.encode()
     path.write_bytes(data)
     return path
+
+
+def assert_converts_as_stock(text: str, fast: markdown.Markdown | None = None) -> None:
+    """Our converter (``fast``, or a new one) gives the HTML a fresh stock converter gives."""
+    fast = fast or markup.new_markdown()
+    stock = markdown.Markdown(extensions=list(markup.EXTENSIONS)).convert(text)
+    assert fast.reset().convert(text) == stock
+
+
+def assert_converts_in_linear_time(make_text: Callable[[int], str], small: int) -> None:
+    """Converting ``make_text(8 * small)`` costs under 25x ``make_text(small)``: work
+    quadratic in the text would cost about 64x, linear about 8x."""
+    md = markup.new_markdown()
+
+    def seconds(count: int) -> float:
+        text = make_text(count)
+        started = time.process_time()
+        md.reset().convert(text)
+        return time.process_time() - started
+
+    seconds(small // 4)  # warm
+    few = min(seconds(small) for _ in range(3))
+    many = min(seconds(8 * small) for _ in range(3))
+    assert many < 25 * few + 0.05
 
 
 def unstamp(cache: Path) -> None:

@@ -3,12 +3,11 @@
 import re
 import time
 
-import markdown
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import markup
 from pipeline.fastinline import abbrs
+from tests.helpers import assert_converts_as_stock
 
 NAMES = st.lists(st.text(alphabet=st.sampled_from(list("aAb. -é1")), max_size=5), max_size=8)
 TEXT = st.text(alphabet=st.sampled_from(list("aAb. -é1x\n")), max_size=60)
@@ -32,15 +31,14 @@ def test_the_trie_matches_what_stocks_regex_matches(names, text):
 @given(NAMES, TEXT)
 def test_pages_with_abbreviations_convert_as_stock_converts_them(names, text):
     page = "".join(f"*[{name}]: title {i}\n" for i, name in enumerate(names)) + "\n" + text
-    stock = markdown.Markdown(extensions=list(markup.EXTENSIONS)).convert(page)
-    assert markup.new_markdown().convert(page) == stock
+    assert_converts_as_stock(page)
 
 
 def test_names_that_nest_too_deeply_keep_stocks_regex():
     assert abbrs.trie_pattern(["a" * n for n in range(1, 200)]) is None
-    md = markup.new_markdown()
-    page = "".join(f"*[{'a' * n}]: t\n" for n in range(1, 200)) + "\n" + "a " * 50
-    assert md.convert(page) == markdown.Markdown(extensions=list(markup.EXTENSIONS)).convert(page)
+    assert_converts_as_stock(
+        "".join(f"*[{'a' * n}]: t\n" for n in range(1, 200)) + "\n" + "a " * 50
+    )
 
 
 def test_a_trie_of_thousands_of_names_searches_a_text_faster_than_their_alternation():

@@ -1,14 +1,12 @@
 """The link patterns' linear bracket and parenthesis walks: stock's results, linear time."""
 
-import time
-
 import markdown
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import markup
 from pipeline.fastinline import brackets
+from tests.helpers import assert_converts_as_stock, assert_converts_in_linear_time
 
 SOUP = st.text(alphabet=st.sampled_from(list("[]()\"' ax!<\\\n")), max_size=40)
 _MD = markdown.Markdown()
@@ -40,24 +38,11 @@ def test_get_link_gives_stock_results_at_every_parenthesis(texts):
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["[", "]", "(", ")", "[a](", "![b](", "x", '"', " "]), max_size=60))
 def test_bracket_soup_converts_as_stock_converts_it(pieces):
-    text = "".join(pieces)
-    stock = markdown.Markdown(extensions=list(markup.EXTENSIONS)).convert(text)
-    assert markup.new_markdown().convert(text) == stock
+    assert_converts_as_stock("".join(pieces))
 
 
 @pytest.mark.parametrize(
     "unit", ["[", "[a](", "![a](", "[a][", "[[a](b)"], ids=["open", "link", "image", "ref", "nest"]
 )
 def test_many_brackets_that_open_nothing_convert_in_linear_time(unit):
-    md = markup.new_markdown()
-
-    def seconds(count: int) -> float:
-        text = unit * count + "x" + "]" * count + ")"
-        started = time.process_time()
-        md.reset().convert(text)
-        return time.process_time() - started
-
-    seconds(500)  # warm
-    small, large = min(seconds(2000) for _ in range(3)), min(seconds(16000) for _ in range(3))
-    # 8x the text: stock's walks take about 64x (3 s and more here); linear takes about 8x.
-    assert large < 25 * small + 0.05
+    assert_converts_in_linear_time(lambda n: unit * n + "x" + "]" * n + ")", 2000)

@@ -1,6 +1,5 @@
 """Block processors' searches of what is left of a block (pipeline/fastinline/linestarts.py)."""
 
-import time
 import xml.etree.ElementTree as etree
 
 import markdown
@@ -9,6 +8,7 @@ from hypothesis import strategies as st
 
 from pipeline import markup
 from pipeline.fastinline import linestarts
+from tests.helpers import assert_converts_as_stock, assert_converts_in_linear_time
 
 LINES = st.lists(
     st.sampled_from(
@@ -45,21 +45,10 @@ def test_each_processor_answers_a_block_and_its_tails_as_stocks_does(lines, cuts
 @settings(max_examples=300, deadline=None)
 @given(LINES)
 def test_blocks_of_definitions_convert_as_stock_converts_them(lines):
-    text = "\n".join(lines)
-    stock = markdown.Markdown(extensions=list(markup.EXTENSIONS)).convert(text)
-    assert markup.new_markdown().convert(text) == stock
+    assert_converts_as_stock("\n".join(lines))
 
 
 def test_a_block_of_thousands_of_definitions_converts_in_linear_time():
-    md = markup.new_markdown()
-
-    def seconds(count: int) -> float:
-        page = "".join(f"*[A{i}B]: t\n[^{i}]: n\n" for i in range(count)) + "\nA7B[^7]\n"
-        started = time.process_time()
-        md.reset().convert(page)
-        return time.process_time() - started
-
-    seconds(100)  # warm
-    small, large = min(seconds(500) for _ in range(3)), min(seconds(4000) for _ in range(3))
-    # 8x the definitions: stock's searches take about 64x; these about 8x.
-    assert large < 25 * small + 0.05
+    assert_converts_in_linear_time(
+        lambda n: "".join(f"*[A{i}B]: t\n[^{i}]: n\n" for i in range(n)) + "\nA7B[^7]\n", 500
+    )

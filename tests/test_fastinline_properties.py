@@ -1,11 +1,11 @@
 """Generated Markdown: the fast converter's HTML equals a fresh stock converter's."""
 
-import markdown
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline import markup
+from tests.helpers import assert_converts_as_stock
 
 WORDS = st.sampled_from(
     ["word", "Text", "a", "snake_case", "x*y", "2*3", "é", "日本", "🎉", "AT&T", "HTML", "W3C"]
@@ -81,10 +81,7 @@ _FAST = markup.new_markdown()  # reused across examples, as the build reuses it
 
 
 def assert_same_as_stock(text: str) -> None:
-    _FAST.reset()
-    fast = _FAST.convert(text)
-    stock = markdown.Markdown(extensions=list(markup.EXTENSIONS)).convert(text)
-    assert fast == stock
+    assert_converts_as_stock(text, _FAST)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

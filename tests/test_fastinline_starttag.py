@@ -1,7 +1,5 @@
 """Raw HTML start tags (pipeline/fastinline/starttag.py): stock's ends, in linear time."""
 
-import time
-
 import markdown
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -9,6 +7,7 @@ from markdown import htmlparser as markdown_htmlparser
 
 from pipeline import markup
 from pipeline.fastinline import starttag
+from tests.helpers import assert_converts_as_stock, assert_converts_in_linear_time
 
 STOCK = markdown_htmlparser.htmlparser.locatestarttagend_tolerant
 TOKENS = ["<a", "<b", " ", "  ", "=", "==", '"', "'", "/", ">", "`", ",", "\n", "\t", "\xa0", "x"]
@@ -55,20 +54,8 @@ def test_the_extractor_checks_each_start_tag_as_stocks_does(text):
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["<a ", "<b c=", '"', "'", ">", "/", "</a>", "x", "\n\n"])))
 def test_raw_html_soup_converts_as_stock_converts_it(pieces):
-    text = "".join(pieces)
-    stock = markdown.Markdown(extensions=list(markup.EXTENSIONS)).convert(text)
-    assert markup.new_markdown().convert(text) == stock
+    assert_converts_as_stock("".join(pieces))
 
 
 def test_start_tags_that_never_close_convert_in_linear_time():
-    md = markup.new_markdown()
-
-    def seconds(count: int) -> float:
-        started = time.process_time()
-        md.reset().convert("x <b c=d " * count)
-        return time.process_time() - started
-
-    seconds(200)  # warm
-    small, large = min(seconds(1000) for _ in range(3)), min(seconds(8000) for _ in range(3))
-    # 8x the text: stock takes about 64x (over 10 s at 8000 here); linear about 8x.
-    assert large < 25 * small + 0.05
+    assert_converts_in_linear_time(lambda n: "x <b c=d " * n, 1000)
