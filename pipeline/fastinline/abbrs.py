@@ -18,6 +18,8 @@ from typing import Any
 
 from markdown.extensions.abbr import AbbrTreeprocessor
 
+from pipeline.fastinline.inplace import put_in_place
+
 MAX_NESTING = 64  # groups inside groups; Python's regex compiler recurses per level
 
 _End = object()  # marks a node where a name ends
@@ -72,6 +74,4 @@ class FastAbbrTreeprocessor(AbbrTreeprocessor):
 
 
 def install(md: Any) -> None:
-    trees = md.treeprocessors
-    if "abbr" in trees and type(trees["abbr"]) is AbbrTreeprocessor:
-        trees["abbr"].__class__ = FastAbbrTreeprocessor
+    put_in_place(md.treeprocessors, {AbbrTreeprocessor: FastAbbrTreeprocessor})

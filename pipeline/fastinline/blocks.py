@@ -39,6 +39,8 @@ from markdown.extensions.tables import PIPE_NONE, TableProcessor
 from markdown.extensions.toc import TocTreeprocessor
 from markdown.util import Registry
 
+from pipeline.fastinline.inplace import put_in_place
+
 # Tags whose answers are kept, at most: an extension could make element names from content.
 MAX_ANSWERS = 256
 
@@ -140,10 +142,6 @@ def install(md: markdown.Markdown) -> None:
     processors = md.parser.blockprocessors
     if type(processors) is Registry:
         processors.__class__ = BlockProcessors
-    if "table" in processors and type(processors["table"]) is TableProcessor:
-        processors["table"].__class__ = FastTableProcessor
-    if "hashheader" in processors and type(processors["hashheader"]) is HashHeaderProcessor:
-        processors["hashheader"].__class__ = FastHashHeaderProcessor
-    trees = md.treeprocessors
-    if "toc" in trees and type(trees["toc"]) is TocTreeprocessor:
-        trees["toc"].__class__ = FastTocTreeprocessor
+    fast = {TableProcessor: FastTableProcessor, HashHeaderProcessor: FastHashHeaderProcessor}
+    put_in_place(processors, fast)
+    put_in_place(md.treeprocessors, {TocTreeprocessor: FastTocTreeprocessor})

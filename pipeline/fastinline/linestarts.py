@@ -18,12 +18,15 @@ stock searched.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from markdown import util
 from markdown.blockprocessors import BlockQuoteProcessor, HRProcessor
 from markdown.extensions.def_list import DefListProcessor
 from markdown.extensions.footnotes import FootnoteBlockProcessor
+
+from pipeline.fastinline.inplace import put_in_place
 
 
 def starts_a_line_of(tail: str, text: str | None) -> bool:
@@ -34,51 +37,51 @@ def starts_a_line_of(tail: str, text: str | None) -> bool:
     return cut >= 0 and (cut == 0 or text[cut - 1] == "\n") and text.endswith(tail)
 
 
-class FastBlockQuoteProcessor(BlockQuoteProcessor):
-    failed: str | None = None  # the last block its search found nothing in
+class _Remembering:
+    """Remembers the last block its processor's search found nothing in."""
 
-    def test(self, parent: Any, block: str) -> bool:
-        if ">" not in block or starts_a_line_of(block, self.failed):
-            return False
-        if self.RE.search(block) is None:
-            self.failed = block
-            return False
-        return not util.nearing_recursion_limit()
-
-
-class FastHRProcessor(HRProcessor):
     failed: str | None = None
 
-    def test(self, parent: Any, block: str) -> bool:
-        if ("-" not in block and "_" not in block and "*" not in block) or starts_a_line_of(
-            block, self.failed
-        ):
-            return False
-        match = self.SEARCH_RE.search(block)
+    def _search(self, regex: re.Pattern[str], block: str) -> re.Match[str] | None:
+        """``regex.search(block)``, or None at once for a tail of ``failed`` that starts a
+        line."""
+        if starts_a_line_of(block, self.failed):
+            return None
+        match = regex.search(block)
         if match is None:
             self.failed = block
+        return match
+
+
+class FastBlockQuoteProcessor(_Remembering, BlockQuoteProcessor):
+    def test(self, parent: Any, block: str) -> bool:
+        return (
+            ">" in block
+            and self._search(self.RE, block) is not None
+            and not util.nearing_recursion_limit()
+        )
+
+
+class FastHRProcessor(_Remembering, HRProcessor):
+    def test(self, parent: Any, block: str) -> bool:
+        if "-" not in block and "_" not in block and "*" not in block:
+            return False
+        match = self._search(self.SEARCH_RE, block)
+        if match is None:
             return False
         self.match = match  # as stock keeps it, for run
         return True
 
 
-class FastDefListProcessor(DefListProcessor):
-    failed: str | None = None
-
+class FastDefListProcessor(_Remembering, DefListProcessor):
     def test(self, parent: Any, block: str) -> bool:
-        if ":" not in block or starts_a_line_of(block, self.failed):
-            return False
-        if self.RE.search(block) is None:
-            self.failed = block
-            return False
-        return True
+        return ":" in block and self._search(self.RE, block) is not None
 
 
-class FastFootnoteBlockProcessor(FootnoteBlockProcessor):
-    failed: str | None = None
-
+class FastFootnoteBlockProcessor(_Remembering, FootnoteBlockProcessor):
     def run(self, parent: Any, blocks: list[str]) -> bool:
-        # Stock's run, finding no definition, puts the block back and returns False.
+        # Stock's run searches, and finding no definition puts the block back and returns
+        # False: the search is stock's, what it found nothing in is remembered here.
         block = blocks[0]
         if "[^" not in block or starts_a_line_of(block, self.failed):
             return False
@@ -97,7 +100,4 @@ FAST = {
 
 
 def install(md: Any) -> None:
-    for processor in md.parser.blockprocessors:
-        fast = FAST.get(type(processor))
-        if fast is not None:
-            processor.__class__ = fast
+    put_in_place(md.parser.blockprocessors, FAST)

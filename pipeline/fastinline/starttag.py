@@ -25,6 +25,8 @@ from typing import Any
 from markdown import htmlparser as markdown_htmlparser
 from markdown.preprocessors import HtmlBlockPreprocessor
 
+from pipeline.fastinline.inplace import put_in_place
+
 # sha256 of Python 3.11's html.parser check_for_whole_start_tag (its bytecode, constants
 # and names), whose lines after its match _Extractor repeats (later Pythons changed them).
 # Not its source: reading and tokenizing html/parser.py cost a one-page edit 23M
@@ -116,9 +118,7 @@ def install(md: Any) -> None:
     pattern is the one ``WHOLE`` is made of and html.parser's check is the one it repeats."""
     if not _same_as_stock():
         return
-    preprocessors = md.preprocessors
-    if "html_block" in preprocessors and type(preprocessors["html_block"]) is HtmlBlockPreprocessor:
-        preprocessors["html_block"].__class__ = FastHtmlBlockPreprocessor
+    put_in_place(md.preprocessors, {HtmlBlockPreprocessor: FastHtmlBlockPreprocessor})
 
 
 @cache
