@@ -320,6 +320,17 @@ def _removed_line(report: BuildReport | stamp.Summary) -> str:
     return f"; {removed} stale files removed" if removed else ""
 
 
+def _left_out_line(report: BuildReport | stamp.Summary, shown: int | None) -> str:
+    """Folders and pages never read for their names: by name, as nothing is dropped silently."""
+    names = report.left_out
+    if not names:
+        return ""
+    line = f"\n  {len(names)} left out, named with a leading '.' or '_': "
+    line += ", ".join(_shown(name) for name in names[:shown])
+    more = len(names) - shown if shown is not None else 0
+    return line + (f" and {more} more (--verbose lists them all)" if more > 0 else "")
+
+
 def _print_summary(report: BuildReport | stamp.Summary, out: Path, shown: int | None) -> None:
     rate = report.pages_built / report.elapsed if report.elapsed else 0.0
     print(
@@ -330,7 +341,7 @@ def _print_summary(report: BuildReport | stamp.Summary, out: Path, shown: int | 
         f"({report.media_unchanged} already up to date); {report.drafts} drafts left out\n"
         f"  {report.pages_rendered} pages rendered with {report.jobs} process(es), "
         f"{report.cache_hits} from the cache; {report.files_unchanged} files already up to date"
-        f"{_removed_line(report)}{_cards_line(report)}"
+        f"{_removed_line(report)}{_cards_line(report)}{_left_out_line(report, shown)}"
     )
     for warning in report.warnings:
         print(f"warning: {_shown(warning)}", file=sys.stderr)

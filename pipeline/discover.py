@@ -17,6 +17,7 @@ from msgspec import Struct, field
 from pipeline import confine
 from pipeline.page import PAGE_SUFFIXES
 from pipeline.report import BuildReport, Problem
+from pipeline.template_files import USER_TEMPLATES
 
 
 class Sources(Struct):
@@ -28,6 +29,9 @@ class Sources(Struct):
     # among them are in ``pages`` too, so that parsing fails each one by name.
     outside: dict[str, str] = field(default_factory=dict)
     unreadable: dict[str, str] = field(default_factory=dict)  # folder relpath -> OS error
+    # Folders (relpath + "/") and pages never read because their names start with "." or
+    # "_" (but the templates folder, which the build reads): named in the build's summary.
+    left_out: list[str] = field(default_factory=list)
 
 
 class _Walk(Struct):
@@ -73,7 +77,8 @@ def _scan(
             target = os.path.realpath(entry.path)
             is_folder = os.path.isdir(target)
             if is_folder and name.startswith((".", "_")):
-                continue  # hidden and '_' folders are never walked, linked or not
+                _leave_out(found, path)  # hidden and '_' folders are never walked, linked or not
+                continue
             if confine.refusal(walk.root, target, is_folder) is not None:
                 found.outside[path] = target
                 if not is_folder and name.endswith(PAGE_SUFFIXES):
@@ -87,6 +92,7 @@ def _scan(
                 continue
         elif entry.is_dir(follow_symlinks=False):
             if name.startswith((".", "_")):
+                _leave_out(found, path)
                 continue
             real = os.path.join(chain[-1], name)
             if via_link:
@@ -96,13 +102,22 @@ def _scan(
             subfolders.append((entry.path, path, (*chain, real), via_link))
             continue
         found.files.add(path)
-        if name.endswith(PAGE_SUFFIXES) and not name.startswith("."):
-            found.pages.append(path)
+        if name.endswith(PAGE_SUFFIXES):
+            if name.startswith("."):
+                found.left_out.append(path)
+            else:
+                found.pages.append(path)
     return subfolders
+
+
+def _leave_out(found: Sources, path: str) -> None:
+    if path != USER_TEMPLATES:
+        found.left_out.append(path + "/")
 
 
 def report_refused(found: Sources, content: Path, report: BuildReport) -> None:
     """What discovery would not read: nothing is left out without a word."""
+    report.left_out = found.left_out
     for folder, error in found.unreadable.items():
         report.pages_failed.append(Problem(folder, f"cannot read this folder: {error}"))
     root = confine.root_of(content)

@@ -1,5 +1,6 @@
 """Names from the content as the build shows them: printed as escapes, encoded in URLs."""
 
+import os
 import subprocess
 import sys
 
@@ -36,3 +37,21 @@ def test_a_hash_in_a_file_name_is_encoded_in_every_url(tmp_path):
     assert json.loads((site / "c#.json").read_text())["url"].endswith("/c%23.html")
     index = json.loads((site / "search/search_index.json").read_text())
     assert {d["location"] for d in index["docs"]} == {"c%23.html", "c%23.html#intro"}
+
+
+def test_pages_and_folders_left_out_for_their_names_are_listed_every_build(tmp_path):
+    content = tmp_path / "c"
+    for relpath in ("a.md", ".h.md", "_drafts/d.md", ".git/x.md", "sub/_x/x.md", "sub/b.md"):
+        write(content, relpath, "# Page\n")
+    write(content, "_templates/README.txt", "Templates")  # read by the build: not left out
+    os.symlink(content / "sub", content / "_linked")
+    argv = [sys.executable, "-m", "pipeline", "build", str(content), "--out", str(tmp_path / "s")]
+    printed = [
+        subprocess.run(argv, cwd=REPO, capture_output=True, text=True, check=True).stdout
+        for _ in range(2)  # the second stops at the build stamp: it must say the same
+    ]
+    assert "2 from the cache" in printed[1]
+    for out in printed:
+        assert "5 left out, named with a leading '.' or '_': " in out
+        assert ".git/, .h.md, _drafts/, _linked/, sub/_x/" in out
+        assert "_templates" not in out
