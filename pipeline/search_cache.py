@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import msgspec
 
-from pipeline.cache.crc import crc32
+from pipeline.cache.crc import crc32_of
 
 PREFIX, SUFFIX = "search-", ".json"
 VERSION = "2"  # of the index's format and this file's: a new one assembles the index again
@@ -52,8 +53,8 @@ def path_of(folder: Path, inputs: str) -> Path:
     return folder / f"{PREFIX}{inputs}{SUFFIX}"
 
 
-def _checksum(body: bytes | memoryview) -> bytes:
-    return b"%08x\n" % crc32(body)
+def _checksum(pieces: Sequence[bytes | memoryview]) -> bytes:
+    return b"%08x\n" % crc32_of(pieces)
 
 
 def load_any(folder: Path) -> Fragments:
@@ -65,7 +66,7 @@ def load_any(folder: Path) -> Fragments:
         except OSError:
             continue
         body = memoryview(raw)[9:]
-        if raw[:9] != _checksum(body):
+        if raw[:9] != _checksum((body,)):
             continue
         try:
             return _DECODER.decode(body)
@@ -75,16 +76,33 @@ def load_any(folder: Path) -> Fragments:
 
 
 def save(folder: Path, inputs: str, fragments: Fragments) -> None:
-    """Write the fragments atomically under their name; remove older ones."""
+    """Write the fragments atomically under their name; remove older ones.
+
+    The file is written in pieces, never joined: the whole (10 MB at 1000 pages) as one
+    bytes object cost 2,500 page faults, most of the time this took. The pieces are what
+    ``_ENCODER`` would make of ``fragments`` (tested)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = path_of(folder, inputs)
     tmp = folder / f".{path.name}.{os.getpid()}.tmp"
-    body = _ENCODER.encode(fragments)
+    pieces = _pieces(fragments)
     with open(tmp, "wb") as file:
-        file.write(_checksum(body))
-        file.write(body)
+        file.write(_checksum(pieces))
+        file.writelines(pieces)
     os.replace(tmp, path)
     remove_others(folder, inputs)
+
+
+def _pieces(fragments: Fragments) -> list[bytes | memoryview]:
+    """``_ENCODER.encode(fragments)`` in pieces: keys sorted, each fragment as it is."""
+    pieces: list[bytes | memoryview] = [b"{"]
+    for source in sorted(fragments):
+        digest, fragment = fragments[source]
+        pieces += (_ENCODER.encode(source), b":[", _ENCODER.encode(digest), b",")
+        pieces += (memoryview(fragment), b"],")
+    if len(pieces) > 1:
+        pieces[-1] = b"]"
+    pieces.append(b"}")
+    return pieces
 
 
 def remove_others(folder: Path, inputs: str) -> None:

@@ -49,9 +49,16 @@ def fragment(page: Page, text: str, sections: list[Section]) -> msgspec.Raw:
 
 def assemble(fragments: list[msgspec.Raw]) -> bytes:
     """The index file from the pages' fragments, in the order given: their entries, joined
-    without decoding them."""
-    docs = b",".join(memoryview(f)[1:-1] for f in fragments if len(memoryview(f)) > 2)
-    return b"".join((b'{"config":', _CONFIG_JSON, b',"docs":[', docs, b"]}\n"))
+    without decoding them, in one copy (a second one of 10 MB cost 2,300 page faults)."""
+    pieces: list[bytes | memoryview] = [b'{"config":', _CONFIG_JSON, b',"docs":[']
+    for fragment in fragments:
+        entries = memoryview(fragment)[1:-1]
+        if entries:
+            pieces += (entries, b",")
+    if len(pieces) > 3:
+        pieces.pop()  # the last comma
+    pieces.append(b"]}\n")
+    return b"".join(pieces)
 
 
 def script(index: bytes) -> bytes:

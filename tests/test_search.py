@@ -5,9 +5,12 @@ import json
 from pathlib import Path
 
 import jsonschema
+import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pipeline import cli
+from pipeline import cli, search_cache, search_index
 from pipeline.cache.entries import Output, PageEntry, pack_links
 from pipeline.cache.manifest import CacheError, Manifest, checksum, load, save
 from pipeline.pagetext import Section, reading_minutes, sections
@@ -290,3 +293,30 @@ def test_a_damaged_fragments_file_is_not_trusted(content, tmp_path):
     write(content, "beta.md", BETA + "\nchanged\n")
     damaged = build(content, out, cache, search=True)
     assert any("alpha.md: its search entries were lost" in w for w in damaged.warnings)
+
+
+ENTRIES = st.lists(
+    st.fixed_dictionaries({"location": st.text(), "text": st.text(), "title": st.text()}),
+    max_size=3,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(ENTRIES, max_size=6))
+def test_the_index_is_the_json_of_every_fragments_entries_in_order(pages):
+    encoder = msgspec.json.Encoder(order="sorted")
+    index = search_index.assemble([msgspec.Raw(encoder.encode(page)) for page in pages])
+    docs = encoder.encode([entry for page in pages for entry in page])
+    assert index == b'{"config":' + search_index._CONFIG_JSON + b',"docs":' + docs + b"}\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(), st.tuples(st.text("0123456789abcdef"), ENTRIES), max_size=6))
+def test_the_kept_fragments_are_written_as_their_encoder_would_write_them(tmp_path_factory, kept):
+    encoder = msgspec.json.Encoder(order="sorted")
+    fragments = {s: (d, msgspec.Raw(encoder.encode(e))) for s, (d, e) in kept.items()}
+    folder = tmp_path_factory.mktemp("cache")
+    search_cache.save(folder, "inputs", fragments)
+    written = search_cache.path_of(folder, "inputs").read_bytes()
+    assert written[9:] == encoder.encode(fragments)
+    assert search_cache.load_any(folder) == fragments
