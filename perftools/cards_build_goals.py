@@ -24,7 +24,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from perftools.common import REPO, Scratch, ToolError, corpus, scratch
+from perftools.common import (
+    REPO,
+    Scratch,
+    ToolError,
+    add_settle_argument,
+    corpus,
+    scratch,
+    settle_file_creation,
+)
 
 MODES = ("off", "standard", "high")
 GOALS = {"standard": 1.25, "high": 1.60}  # clean build, over cards off
@@ -40,6 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--jobs", type=int, default=None, help="--jobs (default: the CLI's)")
     parser.add_argument("--work", type=Path, default=REPO / "build", help="corpus cache")
+    add_settle_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.pages} pages (seed {SEED}), CLI with default options{' and ' if jobs else ''}"
           f"{' '.join(jobs)}; medians")  # fmt: skip
     with scratch(prefix="cards-build-goals-") as dirs:
+        settle_file_creation(dirs, args.settle)
         clean = clean_builds(content, dirs, args.rounds, jobs)
         rebuild = rebuilds(content, dirs, args.rebuild_rounds, jobs)
     met = table("clean build", clean, GOALS, args.rounds)

@@ -6,6 +6,7 @@ One copy of each, so that two tools never measure the same thing two ways.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -84,6 +85,56 @@ class Scratch:
     def mkdtemp(self) -> str:
         """A new empty folder inside the scratch folder."""
         return tempfile.mkdtemp(dir=self.root)
+
+
+# Creating a file in a quiet scratch folder costs 10-20 us here; within two minutes of
+# deleting thousands, 150-250 us (ext4 without a journal skips each inode freed lately).
+SETTLED_US = 40.0
+
+
+def add_settle_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--settle", type=float, default=240.0, metavar="SECONDS",
+        help="wait up to SECONDS before the builds for file creation to cost what it does "
+        "on a quiet host (default 240; 0: do not wait)",
+    )  # fmt: skip
+
+
+def settle_file_creation(dirs: Scratch, timeout: float) -> None:
+    """Wait until creating files costs what it does on a quiet host, or ``timeout`` s.
+
+    A build measured soon after something deleted many files (another tool's scratch, a
+    test run) pays the kernel's scan past each freed inode for every file it creates, so
+    a variant that writes more files looks dearer than it is (docs/architecture.md). The
+    probes' files are kept until the scratch is removed: deleting them would start it
+    again. Says how long it waited, and when it gave up.
+    """
+    if timeout <= 0:
+        return
+    started = time.monotonic()
+    while True:
+        cost = _creation_us(Path(dirs.mkdtemp()))
+        waited = time.monotonic() - started
+        if cost <= SETTLED_US or waited >= timeout:
+            break
+        time.sleep(10)
+    if waited >= 1:
+        state = "settled" if cost <= SETTLED_US else "NOT settled: measured anyway"
+        print(f"waited {waited:.0f} s for file creation to settle: {cost:.0f} us a file, "
+              f"{state}", flush=True)  # fmt: skip
+
+
+def _creation_us(folder: Path, files: int = 200) -> float:
+    """Microseconds to create, write and close one small file in ``folder``: the median of
+    ``files``."""
+    costs = []
+    for number in range(files):
+        start = time.perf_counter()
+        fd = os.open(folder / f"probe-{number}", CREATE_FLAGS, 0o644)
+        os.write(fd, b"probe")
+        os.close(fd)
+        costs.append(time.perf_counter() - start)
+    return 1e6 * sorted(costs)[files // 2]
 
 
 @contextmanager

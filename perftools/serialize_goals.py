@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from perftools.card_goals import interleaved
-from perftools.common import REPO, corpus, scratch
+from perftools.common import REPO, add_settle_argument, corpus, scratch, settle_file_creation
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,6 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--cache", type=Path, default=REPO / "build", help="corpus cache")
     parser.add_argument("--skip-builds", action="store_true", help="libraries only")
+    add_settle_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -199,6 +200,7 @@ def _build_goals(content: Path, args: argparse.Namespace) -> list[bool]:
     warm: dict[str, list[float]] = {v: [] for v in variants}
     shares: list[float] = []
     with scratch(args.cache, prefix="serialize-builds-") as work:
+        settle_file_creation(work, args.settle)
         for number in range(args.build_rounds):
             for variant in list(variants)[:: 1 if number % 2 == 0 else -1]:
                 report = work.fresh("report") if variant == "with" else None
