@@ -320,15 +320,19 @@ def _removed_line(report: BuildReport | stamp.Summary) -> str:
     return f"; {removed} stale files removed" if removed else ""
 
 
-def _left_out_line(report: BuildReport | stamp.Summary, shown: int | None) -> str:
-    """Folders and pages never read for their names: by name, as nothing is dropped silently."""
-    names = report.left_out
-    if not names:
-        return ""
-    line = f"\n  {len(names)} left out, named with a leading '.' or '_': "
-    line += ", ".join(_shown(name) for name in names[:shown])
-    more = len(names) - shown if shown is not None else 0
-    return line + (f" and {more} more (--verbose lists them all)" if more > 0 else "")
+def _unused_lines(report: BuildReport | stamp.Summary, shown: int | None) -> str:
+    """Content the site does not have, by name, as nothing is dropped silently: folders and
+    pages never read for their names, files no page refers to."""
+    lines = ""
+    for what, names in (
+        ("left out, named with a leading '.' or '_'", report.left_out),
+        ("content files not published, as no page refers to them", report.unpublished),
+    ):
+        if names:
+            lines += f"\n  {len(names)} {what}: " + ", ".join(map(_shown, names[:shown]))
+            more = len(names) - shown if shown is not None else 0
+            lines += f" and {more} more (--verbose lists them all)" if more > 0 else ""
+    return lines
 
 
 def _print_summary(report: BuildReport | stamp.Summary, out: Path, shown: int | None) -> None:
@@ -341,7 +345,7 @@ def _print_summary(report: BuildReport | stamp.Summary, out: Path, shown: int | 
         f"({report.media_unchanged} already up to date); {report.drafts} drafts left out\n"
         f"  {report.pages_rendered} pages rendered with {report.jobs} process(es), "
         f"{report.cache_hits} from the cache; {report.files_unchanged} files already up to date"
-        f"{_removed_line(report)}{_cards_line(report)}{_left_out_line(report, shown)}"
+        f"{_removed_line(report)}{_cards_line(report)}{_unused_lines(report, shown)}"
     )
     for warning in report.warnings:
         print(f"warning: {_shown(warning)}", file=sys.stderr)

@@ -129,7 +129,8 @@ def copy_media(
     """
     report = writer.report
     with clock.stage("media"):  # one span: most references need only a look-up or a stat
-        copies, kept = _to_copy(pages, written, content, found, writer)
+        copies, kept, referenced = _to_copy(pages, written, content, found, writer)
+        report.unpublished = _unpublished(found, referenced)
     root = confine.root_of(content)
     for target, referrers in copies.items():
         with clock.stage("media"):
@@ -143,6 +144,12 @@ def copy_media(
         for page, url in _who(target, referrers, pages, writer):  # each page is told
             report.unresolved.append(Problem(page, f"{url}: {problem}"))
     report.media_files = len(kept)
+
+
+def _unpublished(found: Sources, referenced: set[str]) -> list[str]:
+    """Content files neither pages nor referenced by one: not in the site, and named."""
+    unused = found.files - referenced - found.outside.keys()
+    return sorted(unused.difference(found.pages, found.left_out))
 
 
 def _copy(
@@ -172,9 +179,10 @@ def _to_copy(
     content: Path,
     found: Sources,
     writer: SiteWriter,
-) -> tuple[dict[str, list[tuple[str, str]]], set[str]]:
-    """The files to copy, each with the (page, URL) references to it; and the site paths
-    of those that the previous build copied and that did not change since.
+) -> tuple[dict[str, list[tuple[str, str]]], set[str], set[str]]:
+    """The files to copy, each with the (page, URL) references to it; the site paths of
+    those that the previous build copied and that did not change since; and every site
+    path a page refers to.
 
     The kept pages' references are checked by site path, from the cache's counts, when
     none of those paths has a problem; otherwise (a reference to report, with its page)
@@ -194,8 +202,10 @@ def _to_copy(
         checks = [(s, cache.links_of(s) if links is None else links) for s, links in pages]
     copies: dict[str, list[tuple[str, str]]] = {}
     kept: set[str] = set()
+    referenced: set[str] = set()
     for source, links in checks:
         for url, target in dict.fromkeys(links):  # each of the page's URLs once
+            referenced.add(target)
             if target in kept:
                 continue
             if target in copies:
@@ -212,7 +222,7 @@ def _to_copy(
                 writer.kept()
             else:
                 copies[target] = [(source, url)]
-    return copies, kept
+    return copies, kept, referenced
 
 
 def _who(

@@ -47,6 +47,8 @@ class BuildReport(Struct):
     drafts: int = 0
     # Folders ("name/") and pages not read: their names start with "." or "_" (discover.py)
     left_out: list[str] = field(default_factory=list)
+    # Content files that are no page and that no page refers to: not published (media.py)
+    unpublished: list[str] = field(default_factory=list)
     media_files: int = 0  # content files the site refers to, in place after the build
     media_unchanged: int = 0  # of those, the ones already there from the last build
     unresolved: list[Problem] = field(default_factory=list)  # references that point nowhere
@@ -82,7 +84,7 @@ class BuildReport(Struct):
                      "files_unchanged", "cards_kept", "sources", "source_bytes"):  # fmt: skip
             setattr(report, name, getattr(summary, name))
         report.unresolved = [Problem(path, message) for path, message in summary.problems]
-        report.left_out = summary.left_out
+        report.left_out, report.unpublished = summary.left_out, summary.unpublished
         report.cpu = summary.cpu
         report.stages["cache"] = StageTime(summary.elapsed, summary.cpu, 1)
         return report

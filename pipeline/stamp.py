@@ -196,18 +196,19 @@ class Summary:
     """What the build that wrote a stamp did, as a rebuild with nothing to do reports it:
     the fields of a BuildReport that the CLI's summary reads (pipeline/report.py)."""
 
-    __slots__ = ("pages_built", "drafts", "left_out", "media_files", "files_unchanged",
-                 "cards_kept", "sources", "source_bytes", "problems", "jobs", "elapsed",
-                 "cpu")  # fmt: skip
+    __slots__ = ("pages_built", "drafts", "left_out", "unpublished", "media_files",
+                 "files_unchanged", "cards_kept", "sources", "source_bytes", "problems", "jobs",
+                 "elapsed", "cpu")  # fmt: skip
     files_written = bytes_written = pages_rendered = cards_drawn = cards_failed = 0
     ok, fatal, warnings, pages_failed = True, None, (), ()
 
     def __init__(
-        self, counts: dict[str, int], left_out: list[str], problems: list[list[str]], jobs: int
-    ) -> None:
+        self, counts: dict[str, int], unused: dict[str, list[str]], problems: list[list[str]],
+        jobs: int,
+    ) -> None:  # fmt: skip
         self.pages_built = counts["pages"]
         self.drafts = counts["drafts"]
-        self.left_out = left_out
+        self.left_out, self.unpublished = unused["left_out"], unused["unpublished"]
         self.media_files = counts["media"]
         self.files_unchanged = counts["files"]
         self.cards_kept = counts["cards"]
@@ -259,7 +260,7 @@ def _write(cache_dir: str, out: str, settings: list[str], inputs: bytes, report,
         "settings": settings,
         "cache": _cache_files(cache_dir),
         "counts": counts,
-        "left_out": report.left_out,
+        "unused": {"left_out": report.left_out, "unpublished": report.unpublished},
         "unresolved": [[p.path, p.message] for p in report.unresolved],
     }
     body = b"%s\n%d\n%s%s" % (json.dumps(head).encode(), len(inputs), inputs, site(out, by_name))
@@ -286,7 +287,7 @@ def unchanged(cache_dir: str, settings: list[str] | None, jobs: int) -> Summary 
             return None
         if not (size.isdigit() and _holds(rest[: int(size)]) and _holds(rest[int(size) :])):
             return None
-        return Summary(stored["counts"], stored["left_out"], stored["unresolved"], jobs)
+        return Summary(stored["counts"], stored["unused"], stored["unresolved"], jobs)
     except OSError:  # no stamp, or a folder gone: something changed
         return None
     except (ValueError, KeyError, TypeError):  # not a stamp this version wrote

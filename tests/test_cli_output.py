@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from tests.helpers import REPO, write
+from tests.helpers import REPO, unstamp, write
 
 
 def test_control_characters_in_a_file_name_are_printed_as_escapes(tmp_path):
@@ -39,19 +39,26 @@ def test_a_hash_in_a_file_name_is_encoded_in_every_url(tmp_path):
     assert {d["location"] for d in index["docs"]} == {"c%23.html", "c%23.html#intro"}
 
 
-def test_pages_and_folders_left_out_for_their_names_are_listed_every_build(tmp_path):
+def test_content_the_site_does_not_have_is_named_by_every_build(tmp_path):
     content = tmp_path / "c"
     for relpath in ("a.md", ".h.md", "_drafts/d.md", ".git/x.md", "sub/_x/x.md", "sub/b.md"):
         write(content, relpath, "# Page\n")
     write(content, "_templates/README.txt", "Templates")  # read by the build: not left out
     os.symlink(content / "sub", content / "_linked")
+    write(content, "links.md", "![used](img/used.png) [gone](img/gone.png) [b](sub/b.html)\n")
+    for relpath in ("img/used.png", "img/unused.png", "CNAME", ".env"):
+        write(content, relpath, "data")
     argv = [sys.executable, "-m", "pipeline", "build", str(content), "--out", str(tmp_path / "s")]
-    printed = [
-        subprocess.run(argv, cwd=REPO, capture_output=True, text=True, check=True).stdout
-        for _ in range(2)  # the second stops at the build stamp: it must say the same
-    ]
-    assert "2 from the cache" in printed[1]
+    printed = []
+    for build in range(3):  # the second stops at the build stamp; the third, without it,
+        if build == 2:  # takes its pages from the build cache: each must say the same
+            unstamp(tmp_path / ".pipeline-cache" / "s")
+        printed.append(subprocess.run(argv, cwd=REPO, capture_output=True, text=True).stdout)
+    assert "3 from the cache" in printed[1] and "3 from the cache" in printed[2]
     for out in printed:
         assert "5 left out, named with a leading '.' or '_': " in out
         assert ".git/, .h.md, _drafts/, _linked/, sub/_x/" in out
         assert "_templates" not in out
+        unused = "3 content files not published, as no page refers to them: "
+        assert unused + ".env, CNAME, img/unused.png\n" in out
+        assert "1 references that do not resolve:\n  links.md: img/gone.png" in out  # as before
