@@ -1,10 +1,12 @@
 """Block processors' searches of what is left of a block (pipeline/fastinline/linestarts.py)."""
 
+import time
 import xml.etree.ElementTree as etree
 
 import markdown
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markdown.blockprocessors import HashHeaderProcessor
 
 from pipeline import markup
 from pipeline.fastinline import linestarts
@@ -13,7 +15,8 @@ from tests.helpers import assert_converts_as_stock, assert_converts_in_linear_ti
 LINES = st.lists(
     st.sampled_from(
         ["*[a]: t", "[^1]: n", "[r]: /u", "> q", "   > q", "---", "* * *", "_ _ _", ": d",
-         "   : d", "a", "", "    code", "- item", "a > b", "x: y", "[^x]:", "-- -"]
+         "   : d", "a", "", "    code", "- item", "a > b", "x: y", "[^x]:", "-- -", "# h",
+         "## h ##", "\\# no", "a # b", "#", "="]
     ),
     max_size=12,
 )  # fmt: skip
@@ -29,7 +32,7 @@ def test_each_processor_answers_a_block_and_its_tails_as_stocks_does(lines, cuts
     texts = [block, *tails, *others, "> z"]
     fast = markup.new_markdown().parser.blockprocessors
     stock = markdown.Markdown(extensions=list(markup.EXTENSIONS)).parser.blockprocessors
-    for name in ("quote", "hr", "deflist"):
+    for name in ("quote", "hr", "deflist", "hashheader"):
         assert type(fast[name]) in linestarts.FAST.values()
         for text in texts:
             assert fast[name].test(None, text) == stock[name].test(None, text), (name, text)
@@ -52,3 +55,17 @@ def test_a_block_of_thousands_of_definitions_converts_in_linear_time():
     assert_converts_in_linear_time(
         lambda n: "".join(f"*[A{i}B]: t\n[^{i}]: n\n" for i in range(n)) + "\nA7B[^7]\n", 500
     )
+
+
+def test_a_block_of_thousands_of_setext_headings_is_not_searched_again_for_hash_headings():
+    processor = markup.new_markdown().parser.blockprocessors["hashheader"]
+    block = "a\n=\n" * 20_000
+
+    def seconds(test) -> float:
+        started = time.process_time()
+        for start in range(0, 20_000, 100):  # the block, tested again after each heading
+            test(None, block[start * 4 :])
+        return time.process_time() - started
+
+    stock = HashHeaderProcessor(processor.parser)
+    assert seconds(processor.test) < seconds(stock.test) / 5

@@ -2,18 +2,19 @@
 
 Python-Markdown's block parser gives a block back after a processor takes lines off its
 front (an abbreviation, footnote or reference definition, a heading), and tests the rest
-again: the blockquote, rule and definition list tests and the footnote processor each
-search the whole rest, so a block of thousands of one-line definitions is quadratic
-(4,000 abbreviations: 5.0 s of a 5.2 s conversion in these four searches).
+again: the blockquote, rule, hash heading and definition list tests and the footnote
+processor each search the whole rest, so a block of thousands of one-line definitions or
+setext headings is quadratic (4,000 abbreviations: 5.0 s of a 5.2 s conversion in these
+searches).
 
-Their patterns can only match where a line starts (``(^|\\n)``, or ``^`` in MULTILINE):
+Their patterns can only match where a line starts (``(^|\n)``, or ``^`` in MULTILINE):
 if one finds nothing in a text, it finds nothing in a tail of that text that starts a
 line, since a match there, looking only forward, would have been one in the text. Each
 processor here remembers the last block its search found nothing in and answers such a
 tail without searching; otherwise it does what stock's does. First, each turns down at
 once a block without a character every match needs (">" for a quote, ":" for a
-definition, "[^" for a footnote, one of "-_*" for a rule): most blocks of a page, which
-stock searched.
+definition, "[^" for a footnote, one of "-_*" for a rule; a hash heading past the block's
+start needs a line that starts with "#"): most blocks of a page, which stock searched.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import re
 from typing import Any
 
 from markdown import util
-from markdown.blockprocessors import BlockQuoteProcessor, HRProcessor
+from markdown.blockprocessors import BlockQuoteProcessor, HashHeaderProcessor, HRProcessor
 from markdown.extensions.def_list import DefListProcessor
 from markdown.extensions.footnotes import FootnoteBlockProcessor
 
@@ -78,6 +79,20 @@ class FastDefListProcessor(_Remembering, DefListProcessor):
         return ":" in block and self._search(self.RE, block) is not None
 
 
+class FastHashHeaderProcessor(_Remembering, HashHeaderProcessor):
+    def test(self, parent: Any, block: str) -> bool:
+        if block.startswith("#"):  # a match at the start, which a tail could have alone
+            return super().test(parent, block)
+        if starts_a_line_of(block, self.failed):
+            return False
+        # Past the start, a heading starts only where a line starts with "#".
+        start = block.find("\n#")
+        if start == -1 or self.RE.search(block, start) is None:
+            self.failed = block
+            return False
+        return True
+
+
 class FastFootnoteBlockProcessor(_Remembering, FootnoteBlockProcessor):
     def run(self, parent: Any, blocks: list[str]) -> bool:
         # Stock's run searches, and finding no definition puts the block back and returns
@@ -93,6 +108,7 @@ class FastFootnoteBlockProcessor(_Remembering, FootnoteBlockProcessor):
 
 FAST = {
     BlockQuoteProcessor: FastBlockQuoteProcessor,
+    HashHeaderProcessor: FastHashHeaderProcessor,
     HRProcessor: FastHRProcessor,
     DefListProcessor: FastDefListProcessor,
     FootnoteBlockProcessor: FastFootnoteBlockProcessor,
