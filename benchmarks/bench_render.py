@@ -48,6 +48,40 @@ class MarkdownLongParagraph:
         self.md.convert(self.body)
 
 
+# Hostile pages (docs/profiling-report.md, "Hostile pages"), each sized so that the
+# quadratic path stock Python-Markdown takes through it costs about half a second to a
+# second here: a step down marks the commit that made it linear, a step up a path that
+# grew quadratic again.
+HOSTILE = {
+    "link_brackets": lambda: "[a][" * 1000,
+    "start_tags": lambda: "x <a b=" * 2000,
+    "definitions": lambda: "".join(f"*[A{i}B]: t\n[^{i}]: n\n" for i in range(1000)),
+    "list_item_lines": lambda: "- item\n" + "a lazy line of the item's paragraph\n" * 32_000,
+    "setext_headings": lambda: "a\n=\n" * 3000,
+}
+
+
+class MarkdownHostile:
+    """The pipeline's converter on one hostile page per parameter (``HOSTILE``)."""
+
+    params = list(HOSTILE)
+    param_names = ["page"]
+    version = 1
+    timeout = 300
+    number = 1
+    repeat = (3, 10, 20.0)
+    warmup_time = 0
+
+    def setup(self, page):
+        self.md = common.markdown_converter()
+        self.body = HOSTILE[page]()
+
+    def time_hostile_page(self, page):
+        """Wall time of the page; old commits take its quadratic path."""
+        self.md.reset()
+        self.md.convert(self.body)
+
+
 class TemplateRender:
     """The page template for one median-size page, Markdown done beforehand, encoded to bytes."""
 
