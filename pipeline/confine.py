@@ -49,18 +49,31 @@ def refusal(root: str, real: str, folder: bool = False) -> str | None:
     return None
 
 
-def read_content(path: str | os.PathLike[str], root: str, name: str) -> bytes:
+def read_content(
+    path: str | os.PathLike[str], root: str, name: str, limit: int | None = None
+) -> bytes:
     """The bytes of the regular file at ``path`` (``name`` in errors), if it really is
     content under ``root`` (see ``refusal``), checked on the file once open.
 
     Raises OutsideContentError when it is not content, PipelineError when it is not a
-    regular file, and OSError when it cannot be read.
+    regular file or has more than ``limit`` bytes (checked before it is read, and again
+    after), and OSError when it cannot be read.
     """
     fd, size = open_content(path, root, name)
     try:
-        return read_open(fd, size)
+        if limit is not None and size > limit:
+            raise PipelineError(name, _too_large(size, limit))
+        data = read_open(fd, size)
     finally:
         os.close(fd)
+    if limit is not None and len(data) > limit:  # it grew while it was read
+        raise PipelineError(name, _too_large(len(data), limit))
+    return data
+
+
+def _too_large(size: int, limit: int) -> str:
+    mib = size / 2**20
+    return f"too large for a page: {mib:.1f} MiB, over the {limit >> 20} MiB a page may have"
 
 
 def read_open(fd: int, size: int) -> bytes:

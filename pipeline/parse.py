@@ -15,6 +15,7 @@ from typing import Protocol
 
 from pipeline import claims, confine, frontmatter
 from pipeline.cache.entries import Parsed, Signature
+from pipeline.defaults import MAX_PAGE_BYTES
 from pipeline.errors import PipelineError, describe
 from pipeline.page import Page, output_path
 from pipeline.report import BuildReport, Problem
@@ -122,7 +123,7 @@ def read_bytes(path: Path, source: str, root: str) -> bytes:
     """The page's bytes, if the file really is content under ``root`` (the content
     folder's real path; see ``pipeline.confine``), checked on the open file."""
     try:
-        data = confine.read_content(path, root, source)
+        data = confine.read_content(path, root, source, MAX_PAGE_BYTES)
     except OSError as exc:
         raise PipelineError(source, f"cannot read: {exc.strerror or exc}") from None
     if not data.strip():

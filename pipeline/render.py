@@ -17,6 +17,7 @@ from msgspec import Struct, field
 
 from pipeline import confine, deadline, entities, lazy, pagetext
 from pipeline.cards.job import CardInput, CardResult, CardSetup, draw
+from pipeline.defaults import MAX_PAGE_BYTES
 from pipeline.defaults import PAGE_TIMEOUT as DEFAULT_PAGE_TIMEOUT
 from pipeline.errors import PipelineError, describe
 
@@ -146,8 +147,11 @@ class Content(Struct, frozen=True):
 def _read(path: str, content: Content | None) -> bytes:
     if content is None:
         with io.open(path, "rb") as f:  # noqa: UP020  reading a source, not an output
-            return f.read()
-    return confine.read_content(path, content.root, content.name(path))
+            data = f.read(MAX_PAGE_BYTES + 1)
+        if len(data) > MAX_PAGE_BYTES:
+            raise PipelineError(path, f"too large for a page: over {MAX_PAGE_BYTES >> 20} MiB")
+        return data
+    return confine.read_content(path, content.root, content.name(path), MAX_PAGE_BYTES)
 
 
 class Converter:

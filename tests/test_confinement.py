@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import confine
+from pipeline import confine, render
 from pipeline.discover import discover
 from pipeline.errors import OutsideContentError, PipelineError
 from pipeline.render import Renderer
@@ -254,3 +254,24 @@ def test_a_linked_folder_outside_is_not_read_and_is_reported(tmp_path, outside):
         f"elsewhere is a link to {outside}, outside the content folder: not read"
     ]
     assert_nothing_secret(tmp_path / "s")
+
+
+def test_a_page_over_the_size_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    c = tmp_path / "c"
+    write(c, "page.md", "0123456789")
+    root = confine.root_of(c)
+    assert confine.read_content(c / "page.md", root, "page.md", limit=10) == b"0123456789"
+    with pytest.raises(PipelineError, match="too large for a page"):
+        confine.read_content(c / "page.md", root, "page.md", limit=9)
+    monkeypatch.setattr(os, "read", lambda *a: pytest.fail("read a file over the limit"))
+    with pytest.raises(PipelineError, match="too large for a page"):
+        confine.read_content(c / "page.md", root, "page.md", limit=9)
+
+
+def test_the_render_stage_refuses_a_page_that_grew_past_the_limit(tmp_path, monkeypatch):
+    c = tmp_path / "c"
+    write(c, "page.md", "# Grew\n" * 10)
+    monkeypatch.setattr(render, "MAX_PAGE_BYTES", 16)
+    for content in (None, render.Content.of(c)):
+        result = render.render_file(render.Converter(), (str(c / "page.md"), 0), content, None)
+        assert result.error is not None and "too large for a page" in result.error

@@ -43,9 +43,9 @@ def counting_reads(monkeypatch):
     reads = []
     real = confine.read_content
 
-    def counting(path, root, name):
+    def counting(path, root, name, *limit):
         reads.append(name)
-        return real(path, root, name)
+        return real(path, root, name, *limit)
 
     monkeypatch.setattr(confine, "read_content", counting)
     return reads

@@ -6,6 +6,7 @@ from pathlib import Path
 import markdown
 
 from pipeline import frontmatter, media, sink
+from pipeline.defaults import MAX_PAGE_BYTES
 from pipeline.errors import SinkWriteError
 from pipeline.markup import EXTENSIONS
 from pipeline.render import Rendered
@@ -157,10 +158,13 @@ def test_bad_inputs_fail_alone_with_a_clear_reason(tmp_path):
     write(c, "unknown.md", "---\ntemplate: nonexistent\n---\nx\n")
     write(c, "reserved.md", "---\nslug: index\n---\nx\n")
     os.symlink(c / "vanished-target.md", c / "unreadable.md")
+    write(c, "huge.md", b"")
+    os.truncate(c / "huge.md", MAX_PAGE_BYTES + 1)  # sparse: nothing may read it whole
     report = build(c, tmp_path / "site")
     reasons = {p.path: p.message for p in report.pages_failed}
     assert reasons == {
         "binary.md": "binary file, not Markdown text",
+        "huge.md": "too large for a page: 64.0 MiB, over the 64 MiB a page may have",
         "dup-a.md": "output path same.html is claimed by dup-b.md too; none of them is built "
         "(the site keeps what it had): give each its own slug",
         "dup-b.md": "output path same.html is claimed by dup-a.md too; none of them is built "
