@@ -41,6 +41,8 @@ from pipeline.template_files import THEME, USER_TEMPLATES, user_folder
 TEMPLATE_TIMEOUT = 60.0
 MAX_REPEAT = 1_000_000  # items or characters a template may make with '*'
 MEMORY_HEADROOM = 512 << 20  # bytes a content template may allocate while it renders
+# Characters a content template may have: it is read whole (a theme's are a few KB).
+MAX_TEMPLATE_CHARS = 8 << 20
 JOIN_CHUNKS = 4096  # a page's template yields about 40
 _NOT_FOUND = (errno.ENOENT, errno.ENOTDIR)
 
@@ -178,9 +180,12 @@ class ContentTemplates(jinja2.BaseLoader):
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise jinja2.TemplateNotFound(template)  # a folder, as Jinja's own loader
             try:
-                source = f.read()
+                source = f.read(MAX_TEMPLATE_CHARS + 1)
             except UnicodeDecodeError as exc:
                 raise TemplateFailure(f"template {name} is not UTF-8 text: {exc.reason}") from None
+        if len(source) > MAX_TEMPLATE_CHARS:
+            limit = MAX_TEMPLATE_CHARS >> 20
+            raise TemplateFailure(f"template {name} is too large: over {limit} Mi characters")
         return source, os.path.normpath(filename), lambda: True
 
     def list_templates(self) -> list[str]:

@@ -11,6 +11,7 @@ import pytest
 from pipeline import templates
 from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
+from pipeline.templates import MAX_TEMPLATE_CHARS
 from tests.helpers import write
 
 
@@ -72,6 +73,10 @@ def test_a_content_template_cannot_reach_python_internals_or_make_huge_values(
         ("{% for a in [1] %}" * 25 + "x" + "{% endfor %}" * 25, "template syntax error in"),
         ("{{ (" * 2000 + "1" + ")" * 2000 + " }}", "template syntax error in"),
         (b"\xff\xfe not UTF-8", "template _templates/page.html is not UTF-8 text"),
+        (
+            "x" * (MAX_TEMPLATE_CHARS + 1),
+            "template _templates/page.html is too large: over 8 Mi characters",
+        ),
     ],
 )
 def test_any_failure_of_a_content_template_fails_only_the_pages_using_it(
