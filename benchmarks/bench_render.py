@@ -58,6 +58,7 @@ HOSTILE = {
     "definitions": lambda: "".join(f"*[A{i}B]: t\n[^{i}]: n\n" for i in range(1000)),
     "list_item_lines": lambda: "- item\n" + "a lazy line of the item's paragraph\n" * 32_000,
     "setext_headings": lambda: "a\n=\n" * 3000,
+    "small_blocks": lambda: "a\n\n" * 40_000,
 }
 
 
