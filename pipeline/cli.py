@@ -322,11 +322,11 @@ def _removed_line(report: BuildReport | stamp.Summary) -> str:
 
 def _unused_lines(report: BuildReport | stamp.Summary, shown: int | None) -> str:
     """Content the site does not have, by name, as nothing is dropped silently: folders and
-    pages never read for their names, files no page refers to."""
+    pages never read for their names, files no built page refers to."""
     lines = ""
     for what, names in (
         ("left out, named with a leading '.' or '_'", report.left_out),
-        ("content files not published, as no page refers to them", report.unpublished),
+        ("content files not published, as no built page refers to them", report.unpublished),
     ):
         if names:
             lines += f"\n  {len(names)} {what}: " + ", ".join(map(_shown, names[:shown]))

@@ -47,7 +47,7 @@ class BuildReport(Struct):
     drafts: int = 0
     # Folders ("name/") and pages not read: their names start with "." or "_" (discover.py)
     left_out: list[str] = field(default_factory=list)
-    # Content files that are no page and that no page refers to: not published (media.py)
+    # Content files that are no page and that no built page refers to: not published (media.py)
     unpublished: list[str] = field(default_factory=list)
     media_files: int = 0  # content files the site refers to, in place after the build
     media_unchanged: int = 0  # of those, the ones already there from the last build

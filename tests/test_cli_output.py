@@ -59,6 +59,6 @@ def test_content_the_site_does_not_have_is_named_by_every_build(tmp_path):
         assert "5 left out, named with a leading '.' or '_': " in out
         assert ".git/, .h.md, _drafts/, _linked/, sub/_x/" in out
         assert "_templates" not in out
-        unused = "3 content files not published, as no page refers to them: "
+        unused = "3 content files not published, as no built page refers to them: "
         assert unused + ".env, CNAME, img/unused.png\n" in out
         assert "1 references that do not resolve:\n  links.md: img/gone.png" in out  # as before
