@@ -95,6 +95,10 @@ def test_ctrl_c_stops_the_build_the_server_runs(running, tmp_path):
     from benchmarks.corpus import generate
 
     generate(tmp_path / "c", pages=600, seed=3)
+    # A page that takes seconds (a list nested 2,000 deep): 600 pages alone took under the
+    # 2 s below once Markdown got faster, and the build ended before the signal came.
+    deep = "".join("  " * level + "- x\n" for level in range(2000))
+    (tmp_path / "c" / "deep.md").write_text(deep)
     command = [sys.executable, "-m", "pipeline", "build", str(tmp_path / "c"),
                "--out", str(tmp_path / "s"), "-j1"]  # fmt: skip
     caller = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
