@@ -62,16 +62,17 @@ def read_content(
     fd, size = open_content(path, root, name)
     try:
         if limit is not None and size > limit:
-            raise PipelineError(name, _too_large(size, limit))
+            raise PipelineError(name, too_large(size, limit))
         data = read_open(fd, size)
     finally:
         os.close(fd)
     if limit is not None and len(data) > limit:  # it grew while it was read
-        raise PipelineError(name, _too_large(len(data), limit))
+        raise PipelineError(name, too_large(len(data), limit))
     return data
 
 
-def _too_large(size: int, limit: int) -> str:
+def too_large(size: int, limit: int) -> str:
+    """Why a page file of ``size`` bytes is refused."""
     mib = size / 2**20
     return f"too large for a page: {mib:.1f} MiB, over the {limit >> 20} MiB a page may have"
 

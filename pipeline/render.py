@@ -147,9 +147,13 @@ class Content(Struct, frozen=True):
 def _read(path: str, content: Content | None) -> bytes:
     if content is None:
         with io.open(path, "rb") as f:  # noqa: UP020  reading a source, not an output
-            data = f.read(MAX_PAGE_BYTES + 1)
-        if len(data) > MAX_PAGE_BYTES:
-            raise PipelineError(path, f"too large for a page: over {MAX_PAGE_BYTES >> 20} MiB")
+            size = os.fstat(f.fileno()).st_size
+            data = b""
+            if size <= MAX_PAGE_BYTES:  # not read at all when too large
+                data = f.read(MAX_PAGE_BYTES + 1)
+                size = len(data)  # it may have grown since
+        if size > MAX_PAGE_BYTES:
+            raise PipelineError(path, confine.too_large(size, MAX_PAGE_BYTES))
         return data
     return confine.read_content(path, content.root, content.name(path), MAX_PAGE_BYTES)
 
