@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from msgspec import Struct, field
 
 from pipeline import confine, deadline, entities, lazy, pagetext
-from pipeline.cards.job import CardInput, CardResult, CardSetup, draw
+from pipeline.cards.job import CardInput, CardResult, CardSetup, draw, warm_up
 from pipeline.defaults import MAX_PAGE_BYTES
 from pipeline.defaults import PAGE_TIMEOUT as DEFAULT_PAGE_TIMEOUT
 from pipeline.errors import PipelineError, describe
@@ -202,9 +202,10 @@ class Renderer:
         self._workers: workers.WatchedPool | None = None  # made when first needed
 
     def start(self) -> None:
-        """Start the workers now, so that their start-up overlaps discovery and parsing."""
+        """Start the workers now, so that their start-up overlaps discovery and parsing;
+        each also gets ready to draw cards then, as every page will need one."""
         if self.jobs > 1:
-            self._pool().start()
+            self._pool(warm=True).start()
 
     def render(self, tasks: Sequence[Task]) -> Iterator[Rendered]:
         if not tasks:
@@ -229,11 +230,10 @@ class Renderer:
         if self._workers is not None:
             self._workers.terminate()
 
-    def _pool(self) -> workers.WatchedPool:
+    def _pool(self, warm: bool = False) -> workers.WatchedPool:
         if self._workers is None:
-            self._workers = _pool(
-                self.jobs, self.content, self.page_timeout, (self.cards, self.page_text)
-            )
+            extras = (self.cards, self.page_text, warm)
+            self._workers = _pool(self.jobs, self.content, self.page_timeout, extras)
         return self._workers
 
 
@@ -257,20 +257,24 @@ def _lost(task: Task, reason: str) -> Rendered:
     return Rendered(error=reason, start=now, end=now)
 
 
-# What a result carries besides the page's HTML: its card's setup, whether its plain text.
-_Extras = tuple[CardSetup | None, bool]
+# What a result carries besides the page's HTML: its card's setup, whether its plain text;
+# and whether the process gets ready to draw cards before its first task.
+_Extras = tuple[CardSetup | None, bool, bool]
 
 
 class _Worker:
     converter = Converter()  # one converter per worker process
     content: Content | None = None
     limit: float | None = None
-    extras: _Extras = (None, False)
+    extras: _Extras = (None, False, False)
 
 
 def _init_worker(content: Content | None, limit: float | None, extras: _Extras) -> None:
     _Worker.content, _Worker.limit, _Worker.extras = content, limit, extras
     _Worker.converter.markdown()  # built now, while the parent discovers and parses
+    cards, _, warm = extras
+    if warm and cards is not None:
+        warm_up(cards)
 
 
 def _render_task(task: Task) -> Rendered:

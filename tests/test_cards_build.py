@@ -13,7 +13,9 @@ from urllib.parse import urlparse
 
 import pytest
 
-from pipeline.cards.job import CardResult
+from pipeline import render
+from pipeline.cards import job
+from pipeline.cards.job import CardInput, CardResult, CardSetup
 from pipeline.cards.pages import charge
 from pipeline.cli import main
 from pipeline.render import Rendered
@@ -225,6 +227,45 @@ def test_a_wait_is_charged_to_render_and_cards_by_their_own_times_when_drawn_apa
     render, cards = report.stages["render"], report.stages["cards"]
     assert (render.wall, render.cpu) == (0.5, 0.75)
     assert (cards.wall, cards.cpu) == (1.5, 2.5)
+
+
+def test_a_warmed_up_process_draws_the_same_card_and_charges_the_warm_up_to_it(tmp_path):
+    setup = CardSetup.of("standard", "Site", None)
+    page = CardInput("A title to draw", "fallback", None, ("tag",))
+    job._renderers.clear()
+    cold = job.draw(setup, page, None, None)
+    job._renderers.clear()
+    job.warm_up(setup)
+    warmed_cpu = job._warm_cpu
+    assert warmed_cpu > 0 and job._renderers  # the renderer is kept for the first page
+    warm = job.draw(setup, page, None, None)
+    assert warm.error is None and warm.data == cold.data
+    assert warm.cpu >= warmed_cpu and job._warm_cpu == 0.0
+
+
+def test_a_setup_that_cannot_draw_is_not_warmed_up_and_fails_at_each_card(tmp_path):
+    folder = content(tmp_path)
+    write(folder, "_templates/card.json", "{not json")
+    setup = CardSetup.of("standard", "Site", folder)
+    job.warm_up(setup)  # does not raise
+    assert not job._renderers
+    result = job.draw(setup, CardInput("T", "t", None, ()), None, None)
+    assert result.data is None and "card.json" in result.error
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_only_workers_started_ahead_of_their_tasks_warm_up(monkeypatch, warm):
+    setup = CardSetup.of("standard", "Site", None)
+    warmed = []
+    monkeypatch.setattr(render, "warm_up", warmed.append)
+    # Restored after: workers that later tests fork inherit them.
+    for name in ("content", "limit", "extras"):
+        monkeypatch.setattr(render._Worker, name, getattr(render._Worker, name))
+    monkeypatch.setattr(render._Worker, "converter", render.Converter())
+    render._init_worker(None, None, (setup, False, warm))
+    assert warmed == ([setup] if warm else [])
+    render._init_worker(None, None, (None, False, True))  # no cards: nothing to warm
+    assert len(warmed) == (1 if warm else 0)
 
 
 def test_an_unknown_cards_value_is_refused_by_the_runner(tmp_path):
