@@ -6,12 +6,14 @@ import markdown
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from markdown.blockprocessors import SetextHeaderProcessor
+from markdown.blockprocessors import BlockProcessor
+from markdown.extensions import toc as toc_module
 from markdown.extensions.tables import TableProcessor
 from markdown.extensions.toc import TocTreeprocessor
 
 from pipeline import markup
 from pipeline.fastinline import blocks
+from pipeline.fastinline.blockqueue import Blocks
 from tests.helpers import assert_converts_in_linear_time
 
 CASES = {
@@ -81,25 +83,71 @@ def test_block_level_answers_are_bounded():
     assert len(md.block_level_elements.answers) == blocks.MAX_ANSWERS
 
 
-@settings(max_examples=500, deadline=None)
-@given(st.lists(st.sampled_from(["a", " b ", "=", "===", "-", "--- ", "= =", "", "#"]), max_size=8))
-def test_the_setext_heading_processor_takes_off_stocks_lines(lines):
-    block = "\n".join(lines)
+# Lines that make setext headings, and lines that each processor the parser asks before
+# the setext one would take: empty, indented, a table's, a hash heading's.
+LINES = ["a", " b ", "=", "===", "-", "--- ", "= =", "", "#", "## h", "a | b", "|-|-|",
+         "    code", "  - item", "> q", ": def", "*[a]: abbr", "1. one"]  # fmt: skip
+_FAST, _STOCK = markup.new_markdown(), markdown.Markdown(extensions=list(markup.EXTENSIONS))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(LINES), max_size=14), st.sampled_from(["", "- x\n\n", "    y\n"]))
+def test_blocks_of_setext_headings_convert_as_stock(lines, before):
+    text = before + "\n".join(lines)
+    assert _FAST.reset().convert(text) == _STOCK.reset().convert(text)
+    assert (_FAST.toc, _FAST.toc_tokens) == (_STOCK.toc, _STOCK.toc_tokens)
+
+
+class _CountingBlocks(Blocks):
+    given_back = 0
+
+    def insert(self, index, block):
+        type(self).given_back += 1
+        super().insert(index, block)
+
+
+def test_a_block_of_setext_headings_is_taken_apart_in_one_run():
     md = markup.new_markdown()
-    fast = md.parser.blockprocessors["setextheader"]
-    stock = SetextHeaderProcessor(md.parser)
-    if not stock.test(None, block):
-        return
+    parent = etree.Element("div")
+    md.parser.parseBlocks(parent, _CountingBlocks(["a\n=\nb\n-\n" * 500 + "c\n="]))
+    assert [h.tag for h in parent] == ["h1", "h2"] * 500 + ["h1"]
+    assert _CountingBlocks.given_back == 0  # stock gave the rest back after each heading
+
+
+def test_a_processor_ahead_that_is_not_known_here_gets_the_rest_of_the_block_as_in_stock():
+    class TakesB(BlockProcessor):
+        def test(self, parent, block):
+            return block.startswith("b")
+
+        def run(self, parent, blocks):
+            etree.SubElement(parent, "p").text = "taken " + blocks.pop(0)
+
+    text = "a\n=\nb\n-\nc\n=\n"
     made = []
-    for processor in (fast, stock):
-        parent, blocks = etree.Element("div"), [block, "next"]
-        processor.run(parent, blocks)
-        made.append((etree.tostring(parent), blocks))
-    assert made[0] == made[1]
+    for md in (markup.new_markdown(), markdown.Markdown(extensions=list(markup.EXTENSIONS))):
+        md.parser.blockprocessors.register(TakesB(md.parser), "takes_b", 65)
+        made.append(md.convert(text))
+    assert made[0] == made[1] and "taken b" in made[0]
 
 
 def test_a_block_of_thousands_of_setext_headings_converts_in_linear_time():
     assert_converts_in_linear_time(lambda n: "a\n=\n" * n + "\n# last\n", 2000)
+
+
+class _NoFrontPops(list):
+    def pop(self, index=-1):
+        assert index != 0, "pop(0) moves every other item"
+        return super().pop(index)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(1, 6), max_size=30))
+def test_toc_tokens_nest_as_stock_nests_them_without_taking_each_off_the_front(levels):
+    tokens = [{"level": level, "id": str(i)} for i, level in enumerate(levels)]
+    ours = _NoFrontPops([dict(t) for t in tokens])
+    nested = blocks._nest_toc_tokens(ours)
+    assert nested == toc_module.nest_toc_tokens([dict(t) for t in tokens])
+    assert ours == []  # emptied, as stock leaves it
 
 
 def test_processors_that_are_not_stocks_are_left_alone():

@@ -30,9 +30,9 @@ whose result is known:
 Not covered: a ``handleMatch`` that changes the pattern registry during a conversion
 (the change is seen from the next conversion). Written for Markdown 3.11.3
 (``SUPPORTED_VERSION``): on another version ``install`` keeps the stock processor.
-Five block-level shortcuts (``blocks``: the block-level tag check, the table test, the hash
-heading test, the toc marker search, the block processors' list) are put in place with it,
-on the same terms; and the link patterns' bracket and parenthesis walks (``brackets``), raw
+Five block-level shortcuts (``blocks``: the block-level tag check, the table test, setext
+headings, the toc's marker search and nesting, the block processors' list) are put in place
+with it, on the same terms; and the link patterns' bracket and parenthesis walks (``brackets``), raw
 HTML start tags (``starttag``), abbreviations (``abbrs``), block processors' searches
 of what is left of a block (``linestarts``), the split of a list into items (``lists``) and
 the block parser's taking of the next block (``blockqueue``) done without quadratic work.
