@@ -91,8 +91,7 @@ class Scratch:
 # deleting thousands, 150-250 us (ext4 without a journal skips each inode freed lately).
 SETTLED_US = 40.0
 # A probe this much cheaper than the one before means the cost is still falling: 24 us
-# ten seconds after 15,000 deletions passed SETTLED_US, and the builds that followed
-# still paid for them.
+# ten seconds after 15,000 deletions passed SETTLED_US on its way down to 13-19 us.
 FALLING = 0.8
 
 
@@ -124,12 +123,13 @@ def settle_file_creation(dirs: Scratch, timeout: float) -> None:
         cost = _creation_us(Path(dirs.mkdtemp()))
         waited = time.monotonic() - started
         falling = previous is None or cost < FALLING * previous
-        if (cost <= SETTLED_US and not falling) or waited >= timeout:
+        settled = cost <= SETTLED_US and not falling
+        if settled or waited >= timeout:
             break
         previous = cost
         time.sleep(10)
     if waited >= 1:
-        state = "settled" if cost <= SETTLED_US and not falling else "NOT settled: measured anyway"
+        state = "settled" if settled else "NOT settled: measured anyway"
         print(f"waited {waited:.0f} s for file creation to settle: {cost:.0f} us a file, "
               f"{state}", flush=True)  # fmt: skip
 

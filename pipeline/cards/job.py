@@ -111,6 +111,7 @@ class CardResult(Struct):
 
 def draw(setup: CardSetup, job: CardInput, heading: str | None, limit: float | None) -> CardResult:
     """The page's card, unless the site holds one with the same key; never raises."""
+    global _warm_cpu
     start, cpu = time.perf_counter(), time.process_time()
     title = job.title or heading or job.fallback
     result = CardResult(setup.key(title, job.date, job.tags))
@@ -124,8 +125,7 @@ def draw(setup: CardSetup, job: CardInput, heading: str | None, limit: float | N
             result.error = f"drawing its card {exc} (the page time limit)"
         except Exception as exc:
             result.error = _reason(exc)
-    global _warm_cpu
-    result.cpu = time.process_time() - cpu + _warm_cpu
+    result.cpu = time.process_time() - cpu + _warm_cpu  # a warm-up's too, once
     _warm_cpu = 0.0
     result.start, result.end = start, time.perf_counter()
     return result
