@@ -17,6 +17,7 @@ from markdown.extensions import Extension
 from benchmarks.corpus import generate
 from pipeline import fastinline, markup
 from pipeline.fastinline import FastInlineProcessor, patterns
+from tests.helpers import assert_converts_in_linear_time
 
 
 def stock_html(text: str, extensions: list | None = None) -> str:
@@ -204,6 +205,38 @@ def test_third_party_patterns_run_as_stock_runs_them():
         expected = stock_html(THIRD_PARTY_TEXT, [_Strike()])
     assert "<del>" in expected and "<ins>" in expected and "<sup>" in expected
     assert md.convert(THIRD_PARTY_TEXT) == expected
+
+
+class _Mark(Extension):
+    """A pattern kept out of one tag, block-level, inline, or the document's own root."""
+
+    def __init__(self, excluded: str) -> None:
+        super().__init__()
+        self.excluded = excluded
+
+    def extendMarkdown(self, md):
+        pattern = inlinepatterns.SimpleTagInlineProcessor(r"(==)(.+?)==", "mark")
+        pattern.ANCESTOR_EXCLUDES = (self.excluded,)
+        md.inlinePatterns.register(pattern, "mark", 62)
+
+
+@pytest.mark.parametrize("excluded", ["h1", "li", "em", "a", "div", "p", "blockquote"])
+def test_a_pattern_is_kept_out_of_its_excluded_ancestors_as_stock_keeps_it(excluded):
+    text = (
+        "# a ==b== c\n\n- ==d== *==e==*\n\n*==f== [==g==](u)* ==h==\n\n> ==i==\n\n"
+        "1. loose\n\n2. ==j== *==k==*\n"
+    )
+    md = markup.new_markdown()
+    _Mark(excluded).extendMarkdown(md)
+    expected = stock_html(text, [_Mark(excluded)])
+    assert "<mark>" in expected or excluded == "div"
+    assert md.convert(text) == expected
+
+
+def test_emphasis_nested_thousands_deep_converts_in_linear_time():
+    # Each element's ancestors were a list copied for each child: a tree nested d deep
+    # cost d * d (200,000 "*" each side: 20 s).
+    assert_converts_in_linear_time(lambda n: "*" * n + "a" + "*" * n + "\n", 4000)
 
 
 def test_patterns_registered_after_install_are_used_from_the_next_conversion():

@@ -25,7 +25,10 @@ whose result is known:
 * the sorted pattern list, the compiled regexes and the lowercased ``ANCESTOR_EXCLUDES``
   are read once per conversion (``run``), not on every attempt (a pattern that overrides
   ``getCompiledRegExp`` is still asked on every attempt), and ``parent_map``, which stock
-  only reads to find the root's ancestors, is not kept.
+  only reads to find the root's ancestors, is not kept;
+* an element's ancestors are a set of their tags shared with its descendants, not a list
+  copied for each of them: stock only asks whether it holds a pattern's
+  ``ANCESTOR_EXCLUDES``, and the copies cost a tree nested d deep d * d.
 
 Not covered: a ``handleMatch`` that changes the pattern registry during a conversion
 (the change is seen from the next conversion). Written for Markdown 3.11.3

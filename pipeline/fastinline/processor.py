@@ -117,7 +117,7 @@ class FastInlineProcessor(InlineProcessor):
 
     def _ancestors_allow(self, entry: Entry) -> bool:
         """Stock's ``ANCESTOR_EXCLUDES``: a pattern is not applied inside these tags."""
-        return not any(exclude in self.ancestors for exclude in entry.excludes)
+        return self.ancestors.isdisjoint(entry.excludes)
 
     def _apply_old_style(
         self, entry: Entry, data: str, pattern_index: int, start_index: int
@@ -141,9 +141,9 @@ class FastInlineProcessor(InlineProcessor):
         ancestors = self.ancestors
         for child in [node, *node]:
             if child.text:
-                ancestors.append(child.tag.lower())
+                self.ancestors = ancestors | {child.tag.lower()}
                 child.text = self._handle_inline(child.text, pattern_index + 1)
-                ancestors.pop()
+                self.ancestors = ancestors
             if child.tail:
                 child.tail = self._handle_inline(child.tail, pattern_index)
 
@@ -206,7 +206,7 @@ class FastInlineProcessor(InlineProcessor):
                 text = child.text
                 if text and PREFIX in text and text.strip():
                     self._process_element_text(child, child)
-            result.append((node, self.ancestors[:]))
+            result.append((node, self.ancestors))
         return result
 
     def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
@@ -215,16 +215,15 @@ class FastInlineProcessor(InlineProcessor):
         self._take_snapshot()
         # Stock also keeps ``parent_map`` (child -> parent), but only ever reads it to find
         # the root's ancestors above the root: there are none in the root's own tree.
-        tree_parents = [] if ancestors is None else ancestors[:]
-        tree_parents.append(tree.tag.lower())
+        tree_parents = frozenset(ancestors or ()) | {tree.tag.lower()}
         plan, nothing = self._snapshot.plan, len(self._snapshot.entries)
         inline_text, atomic, prefix = self._inline_text, Atomic, PREFIX
         stack = deque([(tree, tree_parents)])
         while stack:
             element, parents = stack.popleft()
-            self.ancestors = parents
             if element is not tree:
-                parents.append(element.tag.lower())
+                parents |= {element.tag.lower()}
+            self.ancestors = parents
             insert_queue = []
             for child in element:
                 text = child.text
@@ -237,7 +236,7 @@ class FastInlineProcessor(InlineProcessor):
                 if child.tail:
                     self._inline_tail(element, child)
                 if len(child):
-                    stack.append((child, self.ancestors[:]))
+                    stack.append((child, self.ancestors))
             for child, new_children in insert_queue:
                 for i, (new_child, _) in enumerate(new_children):
                     child.insert(i, new_child)
@@ -247,12 +246,13 @@ class FastInlineProcessor(InlineProcessor):
         self, child: etree.Element, stack: deque[Any], plan: tuple[int, ...]
     ) -> list[Any]:
         """A child's text through the patterns; its new elements are queued for traversal."""
-        self.ancestors.append(child.tag.lower())
+        parents = self.ancestors
+        self.ancestors = parents | {child.tag.lower()}
         text = child.text
         child.text = None
         new_children = self._process_placeholders(self._handle_inline(text, 0, plan), child)
         stack += new_children
-        self.ancestors.pop()
+        self.ancestors = parents
         return new_children
 
     def _inline_tail(self, element: etree.Element, child: etree.Element) -> None:
