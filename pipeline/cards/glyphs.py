@@ -26,6 +26,8 @@ class Glyph(NamedTuple):
     left: int  # where the mask goes, from the pen position and the line's top
     top: int
     advance: float
+    width: int = 0  # the mask's size, read for every glyph of every card
+    height: int = 0
 
 
 class _PerCharacter(dict[str, Any]):
@@ -69,7 +71,7 @@ class Face:
         ImageDraw.Draw(mask).text((-left, -top), char, fill=255, font=self.font)
         if mask.getbbox() is None:
             return Glyph(None, 0, 0, advance)
-        return Glyph(mask, left, top, advance)
+        return Glyph(mask, left, top, advance, *mask.size)
 
     def extent(self, text: str) -> tuple[int, int]:
         """The rows, from a line's y, that ``text`` inks (0, 0 for none), widened to those
@@ -93,7 +95,7 @@ def _rows(glyph: Glyph) -> tuple[int, int]:
     """The rows a glyph inks, from the line's top; none for a glyph without ink."""
     if glyph.mask is None:
         return (1 << 30, -(1 << 30))
-    return (glyph.top, glyph.top + glyph.mask.size[1])
+    return (glyph.top, glyph.top + glyph.height)
 
 
 @functools.cache

@@ -26,7 +26,10 @@ from PIL import Image, ImageChops
 
 from pipeline.cards.glyphs import Face, Glyph
 
-_SPRITES_KEPT = 1024  # about 400 make every card of a site; high-size sprites are ~25 KB
+# Per face and colour: about 400 make every card of a site; high-size title sprites are
+# ~25 KB.
+_SPRITES_KEPT = 1024
+_UNKNOWN = object()  # a sprite not made yet (None: one that cannot be made)
 
 
 class Line(Struct):
@@ -41,9 +44,9 @@ class Line(Struct):
 
 # One inked glyph placed on the card: (left, top, glyph, character).
 Placed = tuple[int, int, Glyph, str]
-# A glyph blended over background rows, as scanline bytes: its pixels (Pillow's core
-# image, three bytes to a pixel) and their size.
-Sprite = tuple[Any, tuple[int, int]]
+# A glyph blended over background rows, as scanline bytes: Pillow's core image, three
+# bytes to a pixel.
+Sprite = Any
 
 
 class Painter:
@@ -56,7 +59,7 @@ class Painter:
         self.stride = 3 * self.width + 1
         self.rows = memoryview(rows)
         self._uniform: list[bool] | None = None  # found on the first sprite asked for
-        self._sprites: dict[tuple, Sprite | None] = {}
+        self._sprites: dict[tuple, dict[tuple[str, int], Sprite | None]] = {}
 
     def band(self, top: int, bottom: int, lines: list[Line]) -> bytearray:
         """Rows ``top`` to ``bottom`` of the background with ``lines`` painted over them,
@@ -67,45 +70,52 @@ class Painter:
         # Pillow's core paste, as Image.paste calls it once its checks pass (same modes,
         # a 4-tuple box): those checks were a quarter of a standard card's time. It writes
         # ``rows``: Image.paste would copy the mapped image first.
-        pixels = band.im
+        paste = band.im.paste
         # Sprites carry background pixels: they may not cover another line's ink.
         copy_sprites = len(lines) == 1
         for line in lines:
+            sprites = self._sprites_of(line) if copy_sprites else None
             for run in _runs(line):
-                if copy_sprites and len(run) == 1:
+                if sprites is not None and len(run) == 1:
                     x, y, glyph, char = run[0]
-                    sprite = self._sprite(line, char, glyph, x, y)
-                    if sprite is not None:
-                        core, (width, height) = sprite
-                        left = 1 + 3 * x
-                        pixels.paste(core, (left, y - top, left + width, y - top + height))
+                    sprite = sprites.get((char, y), _UNKNOWN)
+                    if sprite is _UNKNOWN:
+                        sprite = self._sprite(sprites, line.colour, char, glyph, y)
+                    if sprite is not None and 0 <= x <= self.width - glyph.width:
+                        left, upper = 1 + 3 * x, y - top
+                        paste(sprite, (left, upper, left + 3 * glyph.width, upper + glyph.height))
                         continue
                 self._blend(band, top, line.colour, run)
         return rows
 
-    def _sprite(self, line: Line, char: str, glyph: Glyph, x: int, y: int) -> Sprite | None:
-        """``glyph`` blended over the background rows from ``y``; None where they vary
-        or where it does not fit the card."""
+    def _sprites_of(self, line: Line) -> dict[tuple[str, int], Sprite | None]:
+        """The sprites of the line's face and colour, by (character, top row)."""
+        key = (line.face.size, line.colour)
+        sprites = self._sprites.get(key)
+        if sprites is None or len(sprites) >= _SPRITES_KEPT:
+            sprites = self._sprites[key] = {}
+        return sprites
+
+    def _sprite(
+        self,
+        sprites: dict[tuple[str, int], Sprite | None],
+        colour: tuple[int, int, int],
+        char: str,
+        glyph: Glyph,
+        y: int,
+    ) -> Sprite | None:
+        """``glyph`` blended over the background rows from ``y``, kept in ``sprites``;
+        None where they vary."""
         assert glyph.mask is not None
-        width, height = glyph.mask.size
-        if x < 0 or x + width > self.width:
-            return None
-        key = (line.face.size, char, line.colour, y)
-        try:
-            return self._sprites[key]
-        except KeyError:
-            pass
+        width, height = glyph.width, glyph.height
         if self._uniform is None:
             self._uniform = _uniform_rows(self.background)
         sprite = None
         if 0 <= y and y + height <= self.height and all(self._uniform[y : y + height]):
             image = self.background.crop((0, y, width, y + height))
-            image.paste(line.colour, (0, 0), glyph.mask)
-            rows = Image.frombytes("L", (3 * width, height), image.tobytes())
-            sprite = (rows.im, rows.size)
-        if len(self._sprites) >= _SPRITES_KEPT:
-            self._sprites.clear()
-        self._sprites[key] = sprite
+            image.paste(colour, (0, 0), glyph.mask)
+            sprite = Image.frombytes("L", (3 * width, height), image.tobytes()).im
+        sprites[char, y] = sprite
         return sprite
 
     def _blend(
@@ -138,15 +148,19 @@ def _runs(line: Line) -> list[list[Placed]]:
     runs: list[list[Placed]] = []
     right = None
     pen = float(line.x)
-    for char, glyph in zip(line.text, map(line.face.glyph, line.text), strict=True):
+    top = line.y
+    glyph_of = line.face.glyph
+    for char in line.text:
+        glyph = glyph_of(char)
         if glyph.mask is not None:
             x = int(pen + 0.5) + glyph.left
-            placed = (x, line.y + glyph.top, glyph, char)
+            placed = (x, top + glyph.top, glyph, char)
             if right is not None and x < right:
                 runs[-1].append(placed)
+                right = max(right, x + glyph.width)
             else:
                 runs.append([placed])
-            right = max(right or x, x + glyph.mask.size[0])
+                right = x + glyph.width
         pen += glyph.advance
     return runs
 
@@ -155,8 +169,8 @@ def _box(run: list[Placed]) -> tuple[int, int, int, int]:
     """Left, upper, right and lower edges of the run's glyph boxes, on the card."""
     left = min(x for x, _, _, _ in run)
     upper = min(y for _, y, _, _ in run)
-    right = max(x + g.mask.size[0] for x, _, g, _ in run)
-    lower = max(y + g.mask.size[1] for _, y, g, _ in run)
+    right = max(x + g.width for x, _, g, _ in run)
+    lower = max(y + g.height for _, y, g, _ in run)
     return left, upper, right, lower
 
 
@@ -168,13 +182,13 @@ def blend(
     if len(run) == 1:
         x, y, glyph, _ = run[0]
         x, y = x - origin[0], y - origin[1]
-        width, height = glyph.mask.size
+        width, height = glyph.width, glyph.height
         image.im.paste(colour, (x, y, x + width, y + height), glyph.mask.im)
         return
     left, upper, right, lower = _box(run)
     coverage = Image.new("L", (right - left, lower - upper))
     for x, y, glyph, _ in run:
-        box = (x - left, y - upper, x - left + glyph.mask.size[0], y - upper + glyph.mask.size[1])
+        box = (x - left, y - upper, x - left + glyph.width, y - upper + glyph.height)
         coverage.paste(ImageChops.lighter(coverage.crop(box), glyph.mask), box)
     image.paste(colour, (left - origin[0], upper - origin[1]), coverage)
 
