@@ -17,8 +17,9 @@ from pipeline.errors import PipelineError
 yaml = lazy.module("yaml")
 bounded_yaml = lazy.module("pipeline.bounded_yaml")
 
-_FENCE = re.compile(r"---[ \t]*\r?\n")
-_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
+# Lines end in "\n", "\r\n" or "\r" alone (old Mac files), as Python-Markdown reads them.
+_FENCE = re.compile(r"---[ \t]*(?:\r\n?|\n)")
+_CLOSE = re.compile(r"(?<![^\r\n])(?:---|\.\.\.)[ \t]*(?=[\r\n]|\Z)")
 _SLUG = re.compile(r"[^/\\\x00]+")
 KNOWN_KEYS = ("title", "date", "tags", "slug", "draft", "template", "summary")
 
@@ -60,7 +61,7 @@ def fence(text: str, path: str) -> tuple[str | None, int]:
     body_start = closing.end()
     if text.startswith("\r\n", body_start):
         body_start += 2
-    elif text.startswith("\n", body_start):
+    elif text.startswith(("\n", "\r"), body_start):
         body_start += 1
     return text[opening.end() : closing.start()], body_start
 

@@ -128,9 +128,23 @@ def read_bytes(path: Path, source: str, root: str) -> bytes:
         raise PipelineError(source, f"cannot read: {exc.strerror or exc}") from None
     if not data.strip():
         raise PipelineError(source, "empty file")
+    for mark, encoding in _WIDE_BOMS:  # their text has NULs: named, not called binary
+        if data.startswith(mark):
+            raise PipelineError(source, f"{encoding} text (it starts with a {encoding} "
+                                        "byte-order mark): save it as UTF-8")  # fmt: skip
     if b"\0" in data[:8192]:
         raise PipelineError(source, "binary file, not Markdown text")
     return data
+
+
+# Byte-order marks of the encodings an editor may save Markdown in besides UTF-8; UTF-32
+# first (its little-endian mark begins with UTF-16's).
+_WIDE_BOMS = (
+    (b"\xff\xfe\0\0", "UTF-32"),
+    (b"\0\0\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
 
 
 def decode(data: bytes, source: str) -> str:

@@ -41,6 +41,20 @@ def test_crlf_front_matter():
     assert meta.title == "T" and body == "body\r\n"
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_front_matter_lines_end_as_markdown_ends_them(end):
+    # Python-Markdown reads a lone "\r" (old Mac files) as a line break: so does the fence.
+    text = end.join(["---", "title: T", "tags: [a, b]", "---", "# Body", ""])
+    meta, body = split(text, "p.md")
+    assert (meta.title, meta.tags) == ("T", ("a", "b"))
+    assert body == f"# Body{end}"
+
+
+def test_a_dash_line_inside_a_line_does_not_close_front_matter():
+    with pytest.raises(PipelineError, match="never closed"):
+        split("---\ntitle: a --- b\nx: ---\n", "p.md")
+
+
 @pytest.mark.parametrize(
     ("text", "line", "words"),
     [

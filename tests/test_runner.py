@@ -152,6 +152,8 @@ def test_bad_inputs_fail_alone_with_a_clear_reason(tmp_path):
     write(c, "latin1.md", "caf\xe9\n".encode("latin-1"))
     write(c, "binary.md", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")
     write(c, "empty.md", b"")
+    write(c, "utf16.md", "# Saved as UTF-16\n".encode("utf-16-be").join([b"\xfe\xff", b""]))
+    write(c, "utf32.md", "# Saved as UTF-32\n".encode("utf-32"))  # little-endian mark here
     write(c, "escape.md", "---\nslug: ../../outside\n---\nx\n")
     write(c, "dup-a.md", "---\nslug: same\n---\na\n")
     write(c, "dup-b.md", "---\nslug: same\n---\nb\n")
@@ -170,6 +172,8 @@ def test_bad_inputs_fail_alone_with_a_clear_reason(tmp_path):
         "dup-b.md": "output path same.html is claimed by dup-a.md too; none of them is built "
         "(the site keeps what it had): give each its own slug",
         "empty.md": "empty file",
+        "utf16.md": "UTF-16 text (it starts with a UTF-16 byte-order mark): save it as UTF-8",
+        "utf32.md": "UTF-32 text (it starts with a UTF-32 byte-order mark): save it as UTF-8",
         "escape.md": "line 2: front matter 'slug': '../../outside' must be one file name "
         "(no '/', no leading '.')",
         "latin1.md": "line 1: invalid UTF-8 at byte 3",

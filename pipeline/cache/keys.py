@@ -23,7 +23,8 @@ _HASHED = tuple(f for f in Page.__struct_fields__ if f not in _NOT_HASHED)
 # What the pipeline's own code makes of a page besides its templates (filters, URLs, search
 # fragments): a new value renders every page again once. 2: site paths in URLs encode "#".
 # 3: tag slugs keep letters of every script, and distinct tags get distinct pages.
-RENDERING = 3
+# 4: a lone "\r" ends a line of front matter (its page was parsed as having none).
+RENDERING = 4
 
 
 def site_key(title: str, base_url: str, stages: str = "", extensions: tuple[str, ...] = ()) -> str:
