@@ -83,6 +83,32 @@ class MarkdownHostile:
         self.md.convert(self.body)
 
 
+# Hostile pages found by ``python -m perftools hostile-sweep`` (2026-12-04), sized as
+# HOSTILE's are: stock's footnote references (each looked up its footnote's place among
+# all of them; the n-th reference to one footnote walked past n - 1 ids) and the inline
+# processor's ancestors (a list copied for each element: emphasis nested thousands deep).
+# A class of their own: adding them to HOSTILE would change MarkdownHostile's params.
+SWEPT = {
+    "footnotes": lambda: (
+        "".join(f"text[^{i}]\n" for i in range(5000))
+        + "\n"
+        + "".join(f"[^{i}]: note\n" for i in range(5000))
+    ),
+    "footnote_references": lambda: "x[^1] " * 1500 + "\n\n[^1]: note\n",
+    "nested_emphasis": lambda: "*" * 50_000 + "a" + "*" * 50_000 + "\n",
+}
+
+
+class MarkdownHostileSwept(MarkdownHostile):
+    """The pipeline's converter on one page per parameter of ``SWEPT``."""
+
+    params = list(SWEPT)
+
+    def setup(self, page):
+        self.md = common.markdown_converter()
+        self.body = SWEPT[page]()
+
+
 class TemplateRender:
     """The page template for one median-size page, Markdown done beforehand, encoded to bytes."""
 
