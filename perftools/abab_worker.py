@@ -58,7 +58,8 @@ def discover(regexes: list[str]) -> list[dict]:
         for cls_name, cls in inspect.getmembers(module, inspect.isclass):
             if cls.__module__ != module.__name__:
                 continue
-            for method in sorted(m for m in vars(cls) if m.startswith("time_")):
+            # Inherited methods too, as asv finds them (inspect.getmembers).
+            for method in sorted(m for m in dir(cls) if m.startswith("time_")):
                 name = f"{module_name}.{cls_name}.{method}"
                 params, names = grid(cls)
                 combos = [list(c) for c in itertools.product(*params)]
@@ -68,8 +69,8 @@ def discover(regexes: list[str]) -> list[dict]:
                 if chosen:
                     timeout = getattr(getattr(cls, method), "timeout", None)
                     found.append({"name": name, "params": params, "param_names": names,
-                                  "combos": chosen, "timeout": timeout or cls.__dict__.get(
-                                      "timeout", 60)})  # fmt: skip
+                                  "combos": chosen, "timeout": timeout or getattr(
+                                      cls, "timeout", 60)})  # fmt: skip
     return found
 
 

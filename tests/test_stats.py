@@ -271,6 +271,15 @@ def test_discovery_matches_parameterized_names_as_asv_does(tmp_path):
     assert found[0]["param_names"] == ["sink", "case"]
 
 
+def test_discovery_finds_an_inherited_benchmark_method_as_asv_does():
+    from perftools import abab
+
+    found = abab.discover([r"MarkdownHostileSwept"], REPO, REPO)
+    assert [(b["name"], len(b["combos"]), b["timeout"]) for b in found] == [
+        ("bench_render.MarkdownHostileSwept.time_hostile_page", 3, 300)
+    ]
+
+
 def test_rounds_follow_the_time_budget_with_a_floor_for_the_sinks():
     from perftools import abab
 
