@@ -93,18 +93,19 @@ class PageExtras(Struct):
             return None, None
         fragment = output = None
         with build.clock.stage("serialize", page.source):
-            if result.text is None:  # a render stage that does not make it
-                text, found = pagetext.sections(page.html)
-            else:
-                text, found = result.text, result.sections
+            text = result.text
+            if text is None:  # a render stage that does not make it
+                text = pagetext.encoded(page.html)
             if self.search:
-                made = self.fragments[page.source] = search_index.fragment(page, text, found)
+                made = self.fragments[page.source] = search_index.fragment(page, text)
                 fragment = key or search_cache.fragment_digest(made)
                 self.digests[page.source] = fragment
             if self.sidecars:
                 path = sidecar.path_of(page.out_path)
-                base_url = build.runner.site.base_url
-                data = sidecar.encode(sidecar.build(page, text, result.references, links, base_url))
+                fields = sidecar.build(
+                    page, text.words, result.references, links, build.runner.site.base_url
+                )
+                data = sidecar.encode(fields)
                 previous = build.cache.old.pages.get(page.source)  # the page's last entry
                 same_path = previous is not None and previous.out == page.out_path
                 output = build.writer.extra(path, data, previous.sidecar if same_path else None)

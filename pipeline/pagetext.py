@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+import msgspec
 from msgspec import Struct
 
 from pipeline import entities
@@ -32,12 +33,28 @@ _SKIPPED_START = re.compile(r"<(script|style)\b", re.IGNORECASE)
 WORDS_PER_MINUTE = 200
 
 
+_ENCODE = msgspec.json.encode
+
+
 class Section(Struct, frozen=True):
     """A page's text under one heading."""
 
     anchor: str  # the heading's id
     title: str  # the heading's plain text
     text: str  # plain text from the end of the heading to the next heading with an id
+
+
+class Encoded(Struct, frozen=True):
+    """A page's plain text as ``sections`` makes it, each text a JSON string without its
+    quotes (UTF-8 bytes, escaped as msgspec escapes them)."""
+
+    words: int  # word_count of the whole text
+    pieces: list[bytes]  # every stretch, in order; the whole text is the non-empty ones joined
+    sections: list[tuple[bytes, bytes, bytes]]  # (anchor, title, text) per Section
+
+    @property
+    def text(self) -> bytes:
+        return b" ".join(p for p in self.pieces if p)
 
 
 def plain(fragment: str) -> str:
@@ -82,38 +99,60 @@ def _without_skipped(page_html: str) -> str:
 
 
 def sections(page_html: str) -> tuple[str, list[Section]]:
-    """The page's whole text, and one Section per heading that has an id, in order.
+    """The page's whole text, and one Section per heading that has an id, in order."""
+    pieces, found = _pieces(page_html)
+    text = " ".join(p for p in pieces if p)
+    return text, [Section(anchor, pieces[title], pieces[body]) for anchor, title, body in found]
+
+
+def encoded(page_html: str) -> Encoded:
+    """``sections`` of the page with every text already a JSON string (pipeline/search_index.py
+    splices them into the page's search entries): made in the render processes, so that
+    the build's own process neither decodes nor escapes the pages' text."""
+    pieces, found = _pieces(page_html)
+    escaped = [_ENCODE(p)[1:-1] if p else b"" for p in pieces]
+    # word_count of the joined text: its spaces are the pieces' (escaping keeps a space as
+    # it is) and one between each two non-empty pieces.
+    filled = [p for p in pieces if p]
+    words = sum(p.count(" ") for p in filled) + len(filled)
+    # Each section's title and text are the same objects as in ``escaped``: pickled once.
+    marks = [(_ENCODE(a)[1:-1], escaped[title], escaped[body]) for a, title, body in found]
+    return Encoded(words, escaped, marks)
+
+
+def _pieces(page_html: str) -> tuple[list[str], list[tuple[str, int, int]]]:
+    """The plain text of every stretch of the page between heading tags, in order, and
+    for each heading that has an id: (its id, the index of its title, of its body).
 
     Each stretch of the HTML is made plain once; the whole text is their join.
     """
     if "<script" in page_html or "<style" in page_html:
         page_html = _without_skipped(page_html)
     pieces: list[str] = []  # plain text of every stretch, in order
-    found: list[Section] = []
+    found: list[tuple[str, int, int]] = []
     done = 0  # the HTML before this is in ``pieces``
     open_at = -1  # where the open heading's text starts
-    anchor = title = ""
+    anchor, title = "", -1
     # Only up to the last ">": a heading tag tried past it would scan to the end and fail.
     for match in _HEADING.finditer(page_html, 0, page_html.rfind(">") + 1):
         closing, attributes = match.group(1), match.group(3)
         if not closing:
-            body = plain(page_html[done : match.start()])
-            pieces.append(body)
+            pieces.append(plain(page_html[done : match.start()]))
             if anchor and open_at < 0:
-                found.append(Section(anchor, title, body))
+                found.append((anchor, title, len(pieces) - 1))
             anchor, done = "", match.start()
             ids = _ID.search(attributes)
             if ids is not None:
                 anchor, open_at, done = ids.group(1) or ids.group(2) or "", match.end(), match.end()
+                title = -1
         elif open_at >= 0:
-            title = plain(page_html[open_at : match.start()])
-            pieces.append(title)
+            pieces.append(plain(page_html[open_at : match.start()]))
+            title = len(pieces) - 1
             done, open_at = match.end(), -1
-    body = plain(page_html[done:])
-    pieces.append(body)
+    pieces.append(plain(page_html[done:]))
     if anchor and open_at < 0:
-        found.append(Section(anchor, title, body))
-    return " ".join(p for p in pieces if p), found
+        found.append((anchor, title, len(pieces) - 1))
+    return pieces, found
 
 
 def word_count(text: str) -> int:

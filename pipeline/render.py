@@ -44,10 +44,10 @@ class Rendered(Struct):
     error: str | None = None  # why the page failed: it is not built
     cpu: float = 0.0  # CPU seconds of the process that rendered it (its card's apart)
     card: CardResult | None = None  # drawn after the Markdown, when the task asked for one
-    # The page's plain text, whole and by section (pipeline/pagetext.py), when the build
-    # writes sidecars or search: made here, beside its Markdown, not in the build's process.
-    text: str | None = None
-    sections: list[pagetext.Section] = field(default_factory=list)
+    # The page's plain text, whole and by section, as JSON strings (pagetext.encoded), when
+    # the build writes sidecars or search: made here, beside its Markdown, not in the
+    # build's process.
+    text: pagetext.Encoded | None = None
     start: float = 0.0  # perf_counter when its rendering started and ended
     end: float = 0.0
     pid: int = 0
@@ -103,7 +103,7 @@ def render_file(
             rendered = render_text(converter.markdown(), text[body_start:])
             rendered.summary = markup.summarize(rendered.html)
             if page_text:
-                rendered.text, rendered.sections = pagetext.sections(rendered.html)
+                rendered.text = pagetext.encoded(rendered.html)
     except PipelineError as exc:
         rendered = Rendered(error=exc.message)
     except (OSError, UnicodeError) as exc:

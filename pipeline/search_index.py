@@ -16,7 +16,7 @@ import json
 import msgspec
 
 from pipeline.page import Page, url_of
-from pipeline.pagetext import Section
+from pipeline.pagetext import Encoded
 
 JSON_PATH = "search/search_index.json"
 SCRIPT_PATH = "search/search_index.js"
@@ -32,19 +32,24 @@ CONFIG = {
 _CONFIG_JSON = json.dumps(
     CONFIG, sort_keys=True, ensure_ascii=False, separators=(",", ":")
 ).encode()
-# msgspec, not stdlib json: the same bytes (sorted keys, compact, UTF-8 as is), faster.
-_ENCODER = msgspec.json.Encoder(order="sorted")
+_ENCODE = msgspec.json.encode  # a string's JSON: UTF-8 as is, escaped as json.dumps does
 
 
-def fragment(page: Page, text: str, sections: list[Section]) -> msgspec.Raw:
+def fragment(page: Page, text: Encoded) -> msgspec.Raw:
     """The page's entries as a JSON array, kept as it is encoded (the build cache stores
-    it inside its own JSON without escaping it again)."""
-    location = url_of(page.out_path)
-    entries = [{"location": location, "text": text, "title": page.title}]
-    entries.extend(
-        {"location": f"{location}#{s.anchor}", "text": s.text, "title": s.title} for s in sections
-    )
-    return msgspec.Raw(_ENCODER.encode(entries))
+    it inside its own JSON without escaping it again).
+
+    The texts come escaped from the render stage (``pagetext.encoded``) and are spliced
+    in: the same bytes as ``_ENCODER.encode`` of the entries as dicts (sorted keys,
+    compact), which the tests check, without decoding or escaping 10 MB of text here."""
+    location = _ENCODE(url_of(page.out_path))[1:-1]
+    parts = [b'[{"location":"', location, b'","text":"', text.text, b'","title":',
+             _ENCODE(page.title), b"}"]  # fmt: skip
+    for anchor, title, body in text.sections:
+        parts += (b',{"location":"', location, b"#", anchor, b'","text":"', body,
+                  b'","title":"', title, b'"}')  # fmt: skip
+    parts.append(b"]")
+    return msgspec.Raw(b"".join(parts))
 
 
 def assemble(fragments: list[msgspec.Raw]) -> bytes:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from pipeline.page import Page, url_of
-from pipeline.pagetext import plain, reading_minutes, word_count
+from pipeline.pagetext import plain, reading_minutes
 
 SCHEMA = 1
 SUFFIX = ".json"
@@ -30,17 +30,16 @@ def path_of(out_path: str) -> str:
 
 def build(
     page: Page,
-    text: str,
+    words: int,
     references: Iterable[str],
     links: Iterable[tuple[str, str]],
     base_url: str,
 ) -> dict[str, Any]:
     """The sidecar of a rendered page (``page.html`` and ``page.toc_tokens`` still set).
 
-    ``text``: the page's plain text (pagetext.sections); ``references``: every href/src in
+    ``words``: the page's plain text's word count (pagetext); ``references``: every href/src in
     document order; ``links``: those that resolved to a site path, as (URL, site path).
     """
-    words = word_count(text)
     outgoing, media = _outgoing(references, dict(links))
     card = getattr(page, "card", None)  # social cards, where the build makes them
     return {

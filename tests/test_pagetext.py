@@ -10,6 +10,7 @@ would scan far and fail more than a fixed number of times, whatever the page's s
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -67,6 +68,21 @@ def test_same_text_as_before(page, text, found):
     whole, got = sections(page)
     assert whole == text
     assert [(s.anchor, s.title, s.text) for s in got] == found
+
+
+def _decoded(encoded: pagetext.Encoded) -> tuple[str, list[tuple[str, str, str]]]:
+    def text(escaped: bytes) -> str:
+        return msgspec.json.decode(b'"' + escaped + b'"')
+
+    found = [(text(a), text(t), text(b)) for a, t, b in encoded.sections]
+    return text(encoded.text), found
+
+
+@pytest.mark.parametrize(("page", "text", "found"), CASES)
+def test_the_encoded_text_is_the_text_as_json(page, text, found):
+    made = pagetext.encoded(page)
+    assert _decoded(made) == (text, found)
+    assert made.words == pagetext.word_count(text)
 
 
 @pytest.mark.parametrize(
@@ -155,3 +171,6 @@ def test_word_count_is_the_number_of_words_of_every_text_made_here(html):
     whole, found = sections(html)
     for text in [whole, plain(html), *(s.text for s in found), *(s.title for s in found)]:
         assert pagetext.word_count(text) == len(text.split())
+    made = pagetext.encoded(html)
+    assert made.words == len(whole.split())
+    assert _decoded(made) == (whole, [(s.anchor, s.title, s.text) for s in found])

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from pipeline import cli, search_cache, search_index
 from pipeline.cache.entries import Output, PageEntry, pack_links
 from pipeline.cache.manifest import CacheError, Manifest, checksum, load, save
-from pipeline.pagetext import Section, reading_minutes, sections
+from pipeline.page import Page, url_of
+from pipeline.pagetext import Section, encoded, reading_minutes, sections
 from pipeline.render import Renderer
 from pipeline.runner import PipelineRunner
 from pipeline.sink import DirectSink
@@ -147,7 +148,7 @@ def test_the_page_text_is_the_same_from_the_render_stage_or_from_the_html(conten
 
     made = Renderer(1, page_text=True).render([(str(content / "alpha.md"), 0)])
     result = next(made)
-    assert (result.text, result.sections) == sections(result.html) and result.text
+    assert result.text == encoded(result.html) and result.text.words
     assert next(Renderer(1).render([(str(content / "alpha.md"), 0)])).text is None
     stages = dataclasses.replace(DEFAULT_STAGES, render=NoText)
     build(content, tmp_path / "a", sidecars=True, search=True, jobs=2)
@@ -308,6 +309,31 @@ def test_the_index_is_the_json_of_every_fragments_entries_in_order(pages):
     index = search_index.assemble([msgspec.Raw(encoder.encode(page)) for page in pages])
     docs = encoder.encode([entry for page in pages for entry in page])
     assert index == b'{"config":' + search_index._CONFIG_JSON + b',"docs":' + docs + b"}\n"
+
+
+_HTML = st.lists(
+    st.one_of(
+        st.text(),
+        st.sampled_from(["<p>", "</p>", "<h2>", "</h2>", "<h3 id='x\"y'>", "</h3>", "&amp;"]),
+        st.text().map(lambda t: '<h2 id="' + t.replace('"', "") + '">'),
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_HTML, st.text(), st.text())
+def test_a_fragment_is_its_entries_encoded_as_json_with_sorted_keys(html, title, name):
+    """Spliced from the render stage's escaped texts: the bytes msgspec makes of the
+    entries, whatever the texts hold (quotes, back-slashes, control characters)."""
+    page = Page("a.md", title, None, (), "page", f"{name}.html")
+    text, found = sections(html)
+    location = url_of(page.out_path)
+    entries = [{"location": location, "text": text, "title": title}] + [
+        {"location": f"{location}#{s.anchor}", "text": s.text, "title": s.title} for s in found
+    ]
+    expected = msgspec.json.Encoder(order="sorted").encode(entries)
+    assert bytes(search_index.fragment(page, encoded(html))) == expected
 
 
 @settings(max_examples=200, deadline=None)
