@@ -346,3 +346,27 @@ def test_the_kept_fragments_are_written_as_their_encoder_would_write_them(tmp_pa
     written = search_cache.path_of(folder, "inputs").read_bytes()
     assert written[9:] == encoder.encode(fragments)
     assert search_cache.load_any(folder) == fragments
+
+
+def test_search_entries_that_cannot_be_saved_are_a_warning_and_cost_only_the_shortcut(
+    content, tmp_path, monkeypatch
+):
+    """A failed save of the search fragments is reported (so the build is not stamped), the
+    site is whole, and the next build says which pages' entries it could not take."""
+    out, cache = tmp_path / "s", tmp_path / "cache"
+
+    def full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(search_cache, "save", full)
+    report = build(content, out, cache, search=True)
+    assert report.ok and report.warnings == [
+        f"build cache {cache}: search entries not saved: No space left on device"
+    ]
+    assert not list(cache.glob("search-*.json"))
+    index = json.loads((out / "search/search_index.json").read_text())
+    assert {doc["location"] for doc in index["docs"]} >= {"alpha.html", "beta.html"}
+    monkeypatch.undo()
+    write(content, "beta.md", BETA + "\nchanged\n")
+    again = build(content, out, cache, search=True)  # alpha's entries are not in the cache
+    assert any("alpha.md: its search entries were lost" in w for w in again.warnings)
