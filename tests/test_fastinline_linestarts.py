@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown.blockprocessors import HashHeaderProcessor
 
+from perftools.hostile_sweep import SHAPES
 from pipeline import markup
 from pipeline.fastinline import linestarts
 from tests.helpers import assert_converts_as_stock, assert_converts_in_linear_time
@@ -69,3 +70,23 @@ def test_a_block_of_thousands_of_setext_headings_is_not_searched_again_for_hash_
 
     stock = HashHeaderProcessor(processor.parser)
     assert seconds(processor.test) < seconds(stock.test) / 5
+
+
+DEFINITION_RUNS = st.lists(
+    st.sampled_from(
+        [": d", ":   d", "  : d", "   :  d", ":    d", ": d|e", "| a | b |", "|-|-|", ": *e*",
+         ": ---", "---", "===", ":", ": ", "term", "", "    more", "# h", "1. x", "- y", "> q",
+         ": [a]: /u", ": # h", "  ", "*[A]: t", ": d  ", ":\td"]
+    ),
+    max_size=16,
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(DEFINITION_RUNS, st.sampled_from(["", "term\n", "a\n\n", "- item\n", "> q\n"]))
+def test_runs_of_one_line_definitions_convert_as_stock_converts_them(lines, before):
+    assert_converts_as_stock(before + "\n".join(lines))
+
+
+def test_a_term_with_thousands_of_definitions_converts_in_linear_time():
+    assert_converts_in_linear_time(SHAPES["definitions of one term"], 1000)
