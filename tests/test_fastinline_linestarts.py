@@ -90,3 +90,13 @@ def test_runs_of_one_line_definitions_convert_as_stock_converts_them(lines, befo
 
 def test_a_term_with_thousands_of_definitions_converts_in_linear_time():
     assert_converts_in_linear_time(SHAPES["definitions of one term"], 1000)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["    a", "        b", "  c", "", " ", "\t", "d", "    ", ": e"]),
+                max_size=10).map("\n".join), st.sampled_from([None, 2, 4]))  # fmt: skip
+def test_detab_takes_the_lines_stocks_takes(text, length):
+    fast = markup.new_markdown().parser.blockprocessors["deflist"]
+    stock = markdown.Markdown(extensions=list(markup.EXTENSIONS)).parser.blockprocessors["deflist"]
+    assert type(fast) is linestarts.FastDefListProcessor
+    assert fast.detab(text, length) == type(stock).detab(stock, text, length)
