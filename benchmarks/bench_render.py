@@ -86,7 +86,8 @@ class MarkdownHostile:
 # Hostile pages found by ``python -m perftools hostile-sweep`` (2026-12-04), sized as
 # HOSTILE's are: stock's footnote references (each looked up its footnote's place among
 # all of them; the n-th reference to one footnote walked past n - 1 ids) and the inline
-# processor's ancestors (a list copied for each element: emphasis nested thousands deep).
+# processor's ancestors (a list copied for each element: emphasis nested thousands deep);
+# and one term's run of definitions (each gave the rest of the block back, 4f9fcd7).
 # A class of their own: adding them to HOSTILE would change MarkdownHostile's params.
 SWEPT = {
     "footnotes": lambda: (
@@ -96,6 +97,7 @@ SWEPT = {
     ),
     "footnote_references": lambda: "x[^1] " * 1500 + "\n\n[^1]: note\n",
     "nested_emphasis": lambda: "*" * 50_000 + "a" + "*" * 50_000 + "\n",
+    "definitions": lambda: "term\n" + ": def\n" * 10_000,
 }
 
 
