@@ -40,3 +40,36 @@ def test_a_word_from_one_page_lists_that_page_only(tmp_path):
     assert "result" in found and "for “quokka”" in found
     both = dump_dom((out / "search.html").as_uri() + "?q=common")
     assert 'href="one.html"' in both and 'href="two.html"' in both
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+def test_a_word_whose_stem_is_not_in_it_is_found(tmp_path):
+    """lunr stems "happy" to "happi": the page must be found by the words it holds."""
+    content = tmp_path / "content"
+    write(content, "one.md", "# Joy\n\nA happy ending, and a sky of stars.\n")
+    write(content, "two.md", "# Other\n\nNothing of the kind.\n")
+    out = tmp_path / "site"
+    assert PipelineRunner(content, DirectSink(out), search=True).run().ok
+    for word in ("happy", "sky", "stars", "ending"):
+        found = dump_dom((out / "search.html").as_uri() + f"?q={word}")
+        assert 'href="one.html"' in found and 'href="two.html' not in found, word
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+def test_a_word_in_every_page_indexes_the_best_hundred_entries(tmp_path):
+    """Indexing every entry that holds a common word took seconds: lunr gets the 100 where
+    it occurs most for their length, and the page says of how many."""
+    content = tmp_path / "content"
+    for number in range(150):
+        often = " ".join(["widget"] * (1 + number % 7))
+        write(content, f"p{number:03}.md", f"# Page {number}\n\n{often} and filler text.\n")
+    write(content, "title.md", "# Widget\n\nfiller text only, a widget once.\n")
+    out = tmp_path / "site"
+    assert PipelineRunner(content, DirectSink(out), search=True).run().ok
+    found = dump_dom((out / "search.html").as_uri() + "?q=widgets")
+    # Two entries a page (the page, its one section) hold the word: 302.
+    assert 'data-search-indexed="100,302"' in found
+    assert "100 results for “widgets” (the best of 302)" in found
+    assert 'href="title.html"' in found  # its title counts ten times

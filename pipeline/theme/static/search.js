@@ -8,6 +8,8 @@
   var status = document.getElementById("search-status");
   var list = document.getElementById("search-results");
   var query = new URLSearchParams(window.location.search).get("q") || "";
+  var SEPARATOR = /[\s\-]/;  // where lunr's tokenizer splits words (lunr.tokenizer.separator)
+  var WORD = /\w/;  // what lunr's trimmer keeps at a word's ends
   input.value = query;
   if (!data || !window.lunr) {
     status.textContent = "The search index is missing: build the site with search on.";
@@ -18,20 +20,38 @@
   if (!terms.length) return;
   var started = performance.now();
   // lunr indexes about 120 documents a second here: all of a 1000-page site (2700 entries)
-  // took 19-25 s (perftools serialize-goals). Only entries that hold every query stem as a
-  // substring can match, so only those are indexed; lunr then stems, matches and ranks.
+  // took 19-25 s (perftools serialize-goals). So the entries that lunr would match are
+  // found first: those that hold, for each query term, a word whose lunr stem is the
+  // term's (looked for only where the stem's first letters occur). Of those, at most
+  // MAX_INDEXED are indexed, the ones where the terms occur most for their length (a
+  // word in the title counting ten); lunr then matches and ranks them.
+  var MAX_INDEXED = 100;
   var stems = terms.map(function (t) { return lunr.stemmer(t.clone()).toString(); });
+  var stemOf = {};  // word -> its lunr stem, as lunr's pipeline makes it
+  var candidates = [];
+  data.docs.forEach(function (doc) {
+    var title = doc.title.toLowerCase();
+    var text = doc.text.toLowerCase();
+    var score = 0;
+    for (var i = 0; i < stems.length; i++) {
+      var found = 10 * words(title, stems[i]) + words(text, stems[i]);
+      if (!found) return;
+      score += found;
+    }
+    candidates.push({ doc: doc, score: score / Math.sqrt(100 + text.length) });
+  });
+  if (candidates.length > MAX_INDEXED) {
+    candidates.sort(function (a, b) { return b.score - a.score; });
+  }
+  var indexed = candidates.slice(0, MAX_INDEXED);
   var docs = {};
   var index = lunr(function () {
     this.ref("location");
     this.field("title", { boost: 10 });
     this.field("text");
-    data.docs.forEach(function (doc) {
-      var haystack = (doc.title + " " + doc.text).toLowerCase();
-      if (stems.every(function (stem) { return haystack.indexOf(stem) !== -1; })) {
-        docs[doc.location] = doc;
-        this.add(doc);
-      }
+    indexed.forEach(function (candidate) {
+      docs[candidate.doc.location] = candidate.doc;
+      this.add(candidate.doc);
     }, this);
   });
   var built = performance.now();
@@ -53,7 +73,38 @@
     item.appendChild(text);
     list.appendChild(item);
   });
-  status.textContent = hits.length + (hits.length === 1 ? " result" : " results") + " for “" + query + "”";
+  status.textContent = hits.length + (hits.length === 1 ? " result" : " results") + " for “" + query + "”" +
+    (candidates.length > MAX_INDEXED ? " (the best of " + candidates.length + ")" : "");
   // For measurements (perftools serialize-goals): index build and query, in ms.
   document.body.setAttribute("data-search-ms", (built - started).toFixed(1) + "," + (performance.now() - built).toFixed(1));
+  document.body.setAttribute("data-search-indexed", indexed.length + "," + candidates.length);
+
+  // How many words of ``text`` (lower case) lunr would index under ``stem``: tokens split
+  // at white space and hyphens, trimmed of non-word characters at both ends, stop words
+  // left out, stemmed. A stem keeps its word's start but for its last two letters at most
+  // ("happy" -> "happi", "sensibility" -> "sensible" -> "sens"), so only tokens whose
+  // trimmed word starts with the stem less its last three letters are stemmed.
+  function words(text, stem) {
+    var key = stem.slice(0, Math.max(1, stem.length - 3));
+    var count = 0;
+    var at = text.indexOf(key);
+    while (at !== -1) {
+      var start = at;
+      while (start > 0 && !SEPARATOR.test(text.charAt(start - 1))) start--;
+      if (WORD.test(text.slice(start, at))) {  // the key is inside the word, not its start
+        at = text.indexOf(key, at + 1);
+        continue;
+      }
+      var end = at + key.length;
+      while (end < text.length && !SEPARATOR.test(text.charAt(end))) end++;
+      var token = text.slice(start, end);
+      if (!Object.prototype.hasOwnProperty.call(stemOf, token)) {
+        var trimmed = lunr.trimmer(new lunr.Token(token));
+        stemOf[token] = lunr.stopWordFilter(trimmed) ? lunr.stemmer(trimmed).toString() : "";
+      }
+      if (stemOf[token] === stem) count++;
+      at = text.indexOf(key, end);
+    }
+    return count;
+  }
 })();
