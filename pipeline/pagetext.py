@@ -31,9 +31,7 @@ _TAG = re.compile(r"<[^>]*>")
 _SKIPPED = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _SKIPPED_START = re.compile(r"<(script|style)\b", re.IGNORECASE)
 WORDS_PER_MINUTE = 200
-
-
-_ENCODE = msgspec.json.encode
+_ENCODE = msgspec.json.encode  # a text as a JSON string, as search_index writes them
 
 
 class Section(Struct, frozen=True):
