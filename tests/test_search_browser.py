@@ -45,13 +45,14 @@ def test_a_word_from_one_page_lists_that_page_only(tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 def test_a_word_whose_stem_is_not_in_it_is_found(tmp_path):
-    """lunr stems "happy" to "happi": the page must be found by the words it holds."""
+    """lunr stems "happy" to "happi": the page must be found by the words it holds (and by
+    one named like a property every JavaScript object has)."""
     content = tmp_path / "content"
-    write(content, "one.md", "# Joy\n\nA happy ending, and a sky of stars.\n")
+    write(content, "one.md", "# Joy\n\nA happy ending, and a sky of stars; `__proto__` too.\n")
     write(content, "two.md", "# Other\n\nNothing of the kind.\n")
     out = tmp_path / "site"
     assert PipelineRunner(content, DirectSink(out), search=True).run().ok
-    for word in ("happy", "sky", "stars", "ending"):
+    for word in ("happy", "sky", "stars", "ending", "__proto__"):
         found = dump_dom((out / "search.html").as_uri() + f"?q={word}")
         assert 'href="one.html"' in found and 'href="two.html' not in found, word
 

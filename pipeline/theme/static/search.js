@@ -27,7 +27,7 @@
   // word in the title counting ten); lunr then matches and ranks them.
   var MAX_INDEXED = 100;
   var stems = terms.map(function (t) { return lunr.stemmer(t.clone()).toString(); });
-  var stemOf = {};  // word -> its lunr stem, as lunr's pipeline makes it
+  var stemOf = new Map();  // token -> its lunr stem, as lunr's pipeline makes it ("" if none)
   var candidates = [];
   data.docs.forEach(function (doc) {
     var title = doc.title.toLowerCase();
@@ -98,11 +98,11 @@
       var end = at + key.length;
       while (end < text.length && !SEPARATOR.test(text.charAt(end))) end++;
       var token = text.slice(start, end);
-      if (!Object.prototype.hasOwnProperty.call(stemOf, token)) {
+      if (!stemOf.has(token)) {
         var trimmed = lunr.trimmer(new lunr.Token(token));
-        stemOf[token] = lunr.stopWordFilter(trimmed) ? lunr.stemmer(trimmed).toString() : "";
+        stemOf.set(token, lunr.stopWordFilter(trimmed) ? lunr.stemmer(trimmed).toString() : "");
       }
-      if (stemOf[token] === stem) count++;
+      if (stemOf.get(token) === stem) count++;
       at = text.indexOf(key, end);
     }
     return count;
