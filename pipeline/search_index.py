@@ -40,8 +40,8 @@ def fragment(page: Page, text: Encoded) -> msgspec.Raw:
     it inside its own JSON without escaping it again).
 
     The texts come escaped from the render stage (``pagetext.encoded``) and are spliced
-    in: the same bytes as ``_ENCODER.encode`` of the entries as dicts (sorted keys,
-    compact), which the tests check, without decoding or escaping 10 MB of text here."""
+    in: the same bytes as msgspec's encoding of the entries as dicts with sorted keys
+    (compact), which the tests check, without decoding or escaping 10 MB of text here."""
     location = _ENCODE(url_of(page.out_path))[1:-1]
     parts = [b'[{"location":"', location, b'","text":"', text.text, b'","title":',
              _ENCODE(page.title), b"}"]  # fmt: skip
