@@ -47,12 +47,8 @@ class Encoded(Struct, frozen=True):
     quotes (UTF-8 bytes, escaped as msgspec escapes them)."""
 
     words: int  # word_count of the whole text
-    pieces: list[bytes]  # every stretch, in order; the whole text is the non-empty ones joined
+    rest: bytes  # the text in no section (before the first, or under headings with no id)
     sections: list[tuple[bytes, bytes, bytes]]  # (anchor, title, text) per Section
-
-    @property
-    def text(self) -> bytes:
-        return b" ".join(p for p in self.pieces if p)
 
 
 def plain(fragment: str) -> str:
@@ -104,18 +100,23 @@ def sections(page_html: str) -> tuple[str, list[Section]]:
 
 
 def encoded(page_html: str) -> Encoded:
-    """``sections`` of the page with every text already a JSON string (pipeline/search_index.py
-    splices them into the page's search entries): made in the render processes, so that
+    """What sidecars and search take of ``sections``: the whole text's word count, the text
+    in no section, and the sections, every text already a JSON string (pipeline/search_index.py
+    splices them into the page's search entries). Made in the render processes, so that
     the build's own process neither decodes nor escapes the pages' text."""
     pieces, found = _pieces(page_html)
-    escaped = [_ENCODE(p)[1:-1] if p else b"" for p in pieces]
-    # word_count of the joined text: its spaces are the pieces' (escaping keeps a space as
-    # it is) and one between each two non-empty pieces.
+    # word_count of the whole text, the non-empty pieces joined: their spaces and one
+    # between each two of them.
     filled = [p for p in pieces if p]
     words = sum(p.count(" ") for p in filled) + len(filled)
-    # Each section's title and text are the same objects as in ``escaped``: pickled once.
-    marks = [(_ENCODE(a)[1:-1], escaped[title], escaped[body]) for a, title, body in found]
-    return Encoded(words, escaped, marks)
+    marks = [(_ENCODE(a)[1:-1], _escaped(pieces[t]), _escaped(pieces[b])) for a, t, b in found]
+    in_sections = {i for _, title, body in found for i in (title, body)}
+    rest = " ".join(p for i, p in enumerate(pieces) if p and i not in in_sections)
+    return Encoded(words, _escaped(rest), marks)
+
+
+def _escaped(text: str) -> bytes:
+    return _ENCODE(text)[1:-1] if text else b""
 
 
 def _pieces(page_html: str) -> tuple[list[str], list[tuple[str, int, int]]]:

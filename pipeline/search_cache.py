@@ -28,7 +28,7 @@ import msgspec
 from pipeline.cache.crc import crc32_of
 
 PREFIX, SUFFIX = "search-", ".json"
-VERSION = "2"  # of the index's format and this file's: a new one assembles the index again
+VERSION = "3"  # of the index's format and this file's: a new one assembles the index again
 
 # source -> (the fragment's digest, the fragment: JSON kept as it is, neither escaped as a
 # string nor decoded)

@@ -1,10 +1,15 @@
 """The search index: ``search/search_index.json`` in MkDocs' format, from per-page fragments.
 
 MkDocs' format (mkdocs/contrib/search) is ``{"config": {...}, "docs": [{"location",
-"title", "text"}, ...]}``: one entry for the whole page, then one per heading section
-(``page.html#anchor``), so MkDocs search front ends can read it. Each page's entries are
-serialized once, when it is rendered, into a fragment (JSON text) that the build cache
-keeps: a page taken from the cache costs the index a string join, not a serialization.
+"title", "text"}, ...]}``: one entry for the page, then one per heading section
+(``page.html#anchor``), so MkDocs search front ends can read it. The page's entry holds the
+text that is in none of its sections (what comes before its first heading), as Material
+for MkDocs' index does, not the whole text again as MkDocs' own does: each word is in the
+index once, which made it 44% smaller (5.4 MB against 9.6 MB at 1000 pages).
+
+Each page's entries are serialized once, when it is rendered, into a fragment (JSON text)
+that the build cache keeps: a page taken from the cache costs the index a string join, not
+a serialization.
 The same JSON is written as ``search/search_index.js`` for the theme's search page, which
 must work from ``file://``, where a browser will not fetch JSON.
 """
@@ -43,7 +48,7 @@ def fragment(page: Page, text: Encoded) -> msgspec.Raw:
     in: the same bytes as msgspec's encoding of the entries as dicts with sorted keys
     (compact), which the tests check, without decoding or escaping 10 MB of text here."""
     location = _ENCODE(url_of(page.out_path))[1:-1]
-    parts = [b'[{"location":"', location, b'","text":"', text.text, b'","title":',
+    parts = [b'[{"location":"', location, b'","text":"', text.rest, b'","title":',
              _ENCODE(page.title), b"}"]  # fmt: skip
     for anchor, title, body in text.sections:
         parts += (b',{"location":"', location, b"#", anchor, b'","text":"', body,

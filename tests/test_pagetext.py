@@ -75,14 +75,36 @@ def _decoded(encoded: pagetext.Encoded) -> tuple[str, list[tuple[str, str, str]]
         return msgspec.json.decode(b'"' + escaped + b'"')
 
     found = [(text(a), text(t), text(b)) for a, t, b in encoded.sections]
-    return text(encoded.text), found
+    return text(encoded.rest), found
+
+
+def _each_word_once(whole: str, rest: str, found: list[tuple[str, str, str]]) -> bool:
+    """Every word of the page's text is in the text of no section or in one section's title
+    or text, once: nothing is lost and nothing is counted twice."""
+    parts = [rest, *(t for _, title, body in found for t in (title, body))]
+    return sorted(" ".join(parts).split()) == sorted(whole.split())
 
 
 @pytest.mark.parametrize(("page", "text", "found"), CASES)
 def test_the_encoded_text_is_the_text_as_json(page, text, found):
     made = pagetext.encoded(page)
-    assert _decoded(made) == (text, found)
+    rest, sections_made = _decoded(made)
+    assert sections_made == found and _each_word_once(text, rest, found)
     assert made.words == pagetext.word_count(text)
+
+
+@pytest.mark.parametrize(
+    ("page", "rest"),
+    [
+        ("<p>intro</p>\n<h2 id='a'>A</h2>\n<p>body</p>", "intro"),
+        ("<h2 id='a'>A</h2>\n<p>body</p>", ""),
+        # Under a heading with no id, after a section: in no section, so the page's.
+        ("<h2 id='a'>A</h2><p>x</p><h2>B</h2>\n<p>y</p><h2 id='c'>C</h2><p>z</p>", "B y"),
+        ("<h2 id='a'>open <p>never closed</p>", "open never closed"),
+    ],
+)
+def test_the_text_in_no_section_is_the_pages_own(page, rest):
+    assert _decoded(pagetext.encoded(page))[0] == rest
 
 
 @pytest.mark.parametrize(
@@ -173,4 +195,6 @@ def test_word_count_is_the_number_of_words_of_every_text_made_here(html):
         assert pagetext.word_count(text) == len(text.split())
     made = pagetext.encoded(html)
     assert made.words == len(whole.split())
-    assert _decoded(made) == (whole, [(s.anchor, s.title, s.text) for s in found])
+    rest, made_found = _decoded(made)
+    assert made_found == [(s.anchor, s.title, s.text) for s in found]
+    assert _each_word_once(whole, rest, made_found)

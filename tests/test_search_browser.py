@@ -38,8 +38,9 @@ def test_a_word_from_one_page_lists_that_page_only(tmp_path):
     found = dump_dom((out / "search.html").as_uri() + "?q=quokka")
     assert 'href="one.html#rare"' in found and 'href="two.html' not in found
     assert "result" in found and "for “quokka”" in found
+    assert "First page › Rare" in found  # a section's result names its page
     both = dump_dom((out / "search.html").as_uri() + "?q=common")
-    assert 'href="one.html"' in both and 'href="two.html"' in both
+    assert 'href="one.html#first-page"' in both and 'href="two.html#second-page"' in both
 
 
 @pytest.mark.slow
@@ -54,7 +55,7 @@ def test_a_word_whose_stem_is_not_in_it_is_found(tmp_path):
     assert PipelineRunner(content, DirectSink(out), search=True).run().ok
     for word in ("happy", "sky", "stars", "ending", "__proto__"):
         found = dump_dom((out / "search.html").as_uri() + f"?q={word}")
-        assert 'href="one.html"' in found and 'href="two.html' not in found, word
+        assert 'href="one.html#joy"' in found and 'href="two.html' not in found, word
 
 
 @pytest.mark.slow
@@ -70,7 +71,7 @@ def test_a_word_in_every_page_indexes_the_best_hundred_entries(tmp_path):
     out = tmp_path / "site"
     assert PipelineRunner(content, DirectSink(out), search=True).run().ok
     found = dump_dom((out / "search.html").as_uri() + "?q=widgets")
-    # Two entries a page (the page, its one section) hold the word: 302.
-    assert 'data-search-indexed="100,302"' in found
-    assert "100 results for “widgets” (the best of 302)" in found
+    # Each page's one section holds the word, and title.html's own entry by its title: 152.
+    assert 'data-search-indexed="100,152"' in found
+    assert "100 results for “widgets” (the best of 152)" in found
     assert 'href="title.html"' in found  # its title counts ten times

@@ -29,7 +29,9 @@
   var stems = terms.map(function (t) { return lunr.stemmer(t.clone()).toString(); });
   var stemOf = new Map();  // token -> its lunr stem, as lunr's pipeline makes it ("" if none)
   var candidates = [];
+  var pageTitles = new Map();  // a page's location -> its title, shown with its sections'
   data.docs.forEach(function (doc) {
+    if (doc.location.indexOf("#") === -1) pageTitles.set(doc.location, doc.title);
     var title = doc.title.toLowerCase();
     var text = doc.text.toLowerCase();
     var score = 0;
@@ -66,7 +68,9 @@
     var link = document.createElement("a");
     link.href = doc.location;
     link.className = "page-title";
-    link.textContent = doc.title;
+    // A section's entry has its heading for a title: the page's goes before it.
+    var page = pageTitles.get(doc.location.split("#")[0]);
+    link.textContent = page !== undefined && page !== doc.title ? page + " › " + doc.title : doc.title;
     var text = document.createElement("p");
     text.textContent = doc.text.length > 200 ? doc.text.slice(0, 200) + "…" : doc.text;
     item.appendChild(link);
