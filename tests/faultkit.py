@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -25,14 +27,44 @@ def build(
     preexec: Callable[[], None] | None = None,
     timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m pipeline build`` in a child process, as a user would."""
-    return subprocess.run(
-        [*CLI, str(content), "--out", str(out), *args],
-        capture_output=True,
-        text=True,
-        preexec_fn=preexec,
-        timeout=timeout,
-    )
+    """Run ``python -m pipeline build`` in a child process, as a user would.
+
+    A build that hangs fails the test with every thread's stack, of the build and of its
+    render processes (faulthandler, on SIGABRT): a hang seen once in CI in a thousand runs
+    left nothing to find it by."""
+    command = [*CLI, str(content), "--out", str(out), *args]
+    env = {**os.environ, "PYTHONFAULTHANDLER": "1"}
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=preexec, env=env, start_new_session=True,
+    ) as child:  # fmt: skip
+        try:
+            stdout, stderr = child.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            hung = [*_descendants(child.pid), child.pid]
+        else:
+            return subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
+        # The workers, then the build, one at a time (dumps written at once interleave);
+        # then whatever is left, such as a worker that the pool started for one that died.
+        for pid in hung:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGABRT)
+            time.sleep(0.5)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        _, stderr = child.communicate()
+    pytest.fail(f"the build hung for {timeout:g} s; its stacks:\n{stderr[-30_000:]}")
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes ``pid`` started, and theirs (Linux's /proc)."""
+    found: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as children:
+                for child in map(int, children.read().split()):
+                    found += [child, *_descendants(child)]
+    return found
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.corpus import generate
+from tests import faultkit
 from tests.faultkit import (
     CLI,
     ERROR_LINE,
@@ -501,3 +502,15 @@ def test_too_few_descriptors_give_one_clear_error_not_a_traceback(few_descriptor
         assert not has_traceback(done.stderr), f"{sink}, {n} descriptors:\n{done.stderr}"
         if done.returncode == 1:
             assert ERROR_LINE.search(done.stderr), (sink, n, done.stderr)
+
+
+def test_a_hung_build_fails_with_the_stacks_of_its_processes(tmp_path, monkeypatch):
+    """What a hang in CI leaves: the build's and its workers' stacks, not only a timeout."""
+    hang = "import multiprocessing, time; pool = multiprocessing.Pool(1); time.sleep(60)"
+    monkeypatch.setattr(faultkit, "CLI", [sys.executable, "-c", hang])
+    with pytest.raises(pytest.fail.Exception) as failed:
+        faultkit.build(tmp_path, tmp_path / "site", timeout=2)
+    dumps = str(failed.value).split("Fatal Python error: Aborted")
+    assert dumps[0].startswith("the build hung for 2 s") and len(dumps) == 3
+    assert "in worker" in dumps[1]  # the render process, then the build's threads
+    assert "in _handle_results" in dumps[2] and 'File "<string>", line 1' in dumps[2]
