@@ -101,3 +101,20 @@ def test_punctuation_soup_converts_as_stock_converts_it(text):
 @given(DOCUMENTS)
 def test_many_generated_documents_convert_as_stock_converts_them(text):
     assert_same_as_stock(text)
+
+
+# What the one-pass patterns match (Entry.one_pass), beside what can end or nest them.
+_ONE_PASS_PIECES = st.sampled_from(
+    ["&amp;", "&#169;", "&#xA9;", "&bogus;", "&", "\\*", "\\\\", "\\q", "\\<", "\\&",
+     "<https://ex.com/p>", "<me@ex.com>", "<b>", "</i>", "<a href='x'>", "  \n", " ", "a",
+     "*", "`", "[x](y)", "\x02klzzwxh:0000\x03", "<!-- c -->"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ONE_PASS_PIECES, min_size=2, max_size=80).map("".join))
+def test_many_one_pass_matches_in_one_text_convert_as_stock(text):
+    """Entities, escapes, autolinks, raw tags and line breaks, many in one paragraph:
+    taken in one pass, the same HTML as stock's one match at a time."""
+    assert_same_as_stock(text)
+    assert_same_as_stock("*" + text + "*")  # inside an element made by an earlier pattern

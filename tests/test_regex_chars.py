@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.fastinline.regex_chars import first_chars, is_common, required_strings, selectivity
+from pipeline.fastinline.regex_chars import (
+    first_chars,
+    is_common,
+    reads_before,
+    required_strings,
+    selectivity,
+)
 
 BUILTIN_EXTENSIONS = [
     "abbr", "admonition", "attr_list", "def_list", "fenced_code", "footnotes", "legacy_attrs",
@@ -105,3 +111,43 @@ def test_common_strings_are_the_ones_every_text_has():
     assert not is_common(frozenset(["*", "_"])) and not is_common(frozenset(["ab"]))
     assert selectivity(frozenset(["!["])) < selectivity(frozenset(["!"]))
     assert selectivity(frozenset(["!"])) < selectivity(frozenset(["*", "_"]))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "before"),
+    [
+        (r"\\(.)", False),
+        (r"(&(?:\#[0-9]+|[a-z]+);)", False),
+        (r"a(?=b)(?!c)$", False),
+        (r"(?>ab)+?c*", False),
+        (r"(?<!\\)`", True),
+        (r"x|(?<=y)z", True),
+        (r"a(?=(?<!b)c)", True),  # a lookbehind inside a lookahead
+        (r"\bword", True),
+        (r"a\B", True),
+        (r"^a", True),
+        (r"(?m)^a", True),
+        (r"\Aa", True),
+        (r"(a)?(?(1)b|c)", True),  # not modelled: unsure
+    ],
+)
+def test_reads_before(pattern, before):
+    assert reads_before(re.compile(pattern)) is before
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([r"\\(.)", r"&[a-z#0-9]+;", r"<[a-z]+>", r"a(?=b)", r"  \n"]),
+    st.text(alphabet="ab\\&;#<>z \n", max_size=30),
+    st.text(alphabet="ab\\&;#<>z \n", max_size=30),
+)
+def test_a_pattern_that_does_not_read_before_finds_the_same_matches_after_any_prefix(
+    pattern, prefix, text
+):
+    regex = re.compile(pattern)
+    assert not reads_before(regex)
+    alone = [(m.start(), m.group()) for m in regex.finditer(text)]
+    after = [
+        (m.start() - len(prefix), m.group()) for m in regex.finditer(prefix + text, len(prefix))
+    ]
+    assert alone == after

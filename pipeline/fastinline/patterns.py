@@ -10,7 +10,13 @@ from typing import Any
 
 from markdown import inlinepatterns, util
 
-from pipeline.fastinline.regex_chars import first_chars, is_common, required_strings, selectivity
+from pipeline.fastinline.regex_chars import (
+    first_chars,
+    is_common,
+    reads_before,
+    required_strings,
+    selectivity,
+)
 
 SUPPORTED_VERSION = "3.11.3"
 
@@ -26,12 +32,20 @@ KEYS: list[str] = []
 PLACEHOLDERS: list[str] = []
 # Candidate start positions where the regex fails before a search over the rest is cheaper.
 MAX_MISSES = 8
+# Stock classes whose handleMatch reads only its match, never the text around it.
+MATCH_ONLY_HANDLERS = (
+    inlinepatterns.EscapeInlineProcessor,
+    inlinepatterns.HtmlInlineProcessor,
+    inlinepatterns.SubstituteTagInlineProcessor,
+    inlinepatterns.AutolinkInlineProcessor,
+    inlinepatterns.AutomailInlineProcessor,
+)
 
 
 class Entry:
     """One inline pattern as read at the start of a conversion."""
 
-    __slots__ = ("pattern", "regex", "needs", "starts", "excludes", "new_style")
+    __slots__ = ("pattern", "regex", "needs", "starts", "excludes", "new_style", "one_pass")
 
     def __init__(self, pattern: Any) -> None:
         self.pattern = pattern
@@ -50,6 +64,13 @@ class Entry:
         self.starts = ""  # the characters a match can start with, "" if unknown
         if self.regex is not None and self.new_style:
             self.starts = start_chars(pattern, self.regex)
+        # Whether all its matches in a text can be taken in one pass over the text as it
+        # was before the first (FastInlineProcessor._apply_all): from where a match ends,
+        # the rest of the text is the same, and neither the regex nor the handler looks
+        # anywhere else.
+        self.one_pass = bool(
+            self.starts and type(pattern) in MATCH_ONLY_HANDLERS and not reads_before(self.regex)
+        )
 
     def compiled(self) -> Any:
         """The pattern's regex, as stock gets it for each attempt."""

@@ -76,6 +76,10 @@ class FastInlineProcessor(InlineProcessor):
                 if start_index < 0:  # no match: as stock, the next pattern from 0
                     pattern_index, start_index = pattern_index + 1, 0
                     continue
+                if entry.one_pass:
+                    data = self._apply_all(entry, data, pattern_index, start_index)
+                    pattern_index, start_index = pattern_index + 1, 0
+                    continue
             new_data, matched, start_index = self._apply_pattern(
                 entry, data, pattern_index, start_index
             )
@@ -104,6 +108,33 @@ class FastInlineProcessor(InlineProcessor):
             self._handle_children(node, pattern_index)
         placeholder = self._stash_node(node)
         return data[:start] + placeholder + data[end:], True, start + len(placeholder)
+
+    def _apply_all(self, entry: Entry, data: str, pattern_index: int, start_index: int) -> str:
+        """Stock's ``__applyPattern`` called until it finds no match, in one pass.
+
+        Stock replaces each match by its placeholder in a new copy of the whole text and
+        searches the copy from the placeholder's end: a paragraph of n entities or escapes
+        cost n copies of it (20,000 in 180 KB took 0.6 s). For an ``Entry.one_pass``
+        pattern, the copy from there on holds the same characters as the text did from the
+        match's end, and nothing else is read, so the same matches are found in the text
+        as it was, handled and stashed in the same order, and the result joined once.
+        """
+        if entry.excludes and not self._ancestors_allow(entry):
+            return data
+        pieces: list[str] = []
+        done = 0  # the text before this is in ``pieces``
+        while (found := first_accepted_seeking(entry, data, start_index)) is not None:
+            node, start, end = found
+            if node is not None:
+                if not isinstance(node, str) and not isinstance(node.text, Atomic):
+                    self._handle_children(node, pattern_index)
+                pieces += (data[done:start], self._stash_node(node))
+                done = end
+            start_index = next_start(data, entry.starts, end)
+        if not pieces:
+            return data
+        pieces.append(data[done:])
+        return "".join(pieces)
 
     def _stash_node(self, node: etree.Element | str) -> str:
         """Stock ``__stashNode``: keep the node under the next number, return its placeholder."""

@@ -77,6 +77,44 @@ def is_common(strings: frozenset[str]) -> bool:
     return selectivity(strings)[0] == 1
 
 
+def reads_before(compiled: re.Pattern[Any]) -> bool:
+    """Whether a match of ``compiled`` may depend on the text before where it starts (a
+    lookbehind, ``\\b``, ``^``) or on where that is; True if unsure. A search from ``pos``
+    of a pattern that does not finds the same matches, at the same offsets from ``pos``, in
+    any text that holds the same characters from ``pos`` on."""
+    items = _parse(compiled)
+    return True if items is None else _reads_before(items)
+
+
+_LOOKS_AHEAD_ONLY = {_c.AT_END, _c.AT_END_LINE, _c.AT_END_STRING}
+_CONSUMES = {_c.LITERAL, _c.NOT_LITERAL, _c.ANY, _c.IN, _c.GROUPREF}
+
+
+def _reads_before(items: list[tuple[Any, Any]]) -> bool:
+    for op, av in items:
+        if op in _CONSUMES or (op is _c.AT and av in _LOOKS_AHEAD_ONLY):
+            continue
+        if op in (_c.ASSERT, _c.ASSERT_NOT):
+            direction, sub = av
+            if direction < 0 or _reads_before(list(sub)):
+                return True
+        elif op is _c.SUBPATTERN:
+            if _reads_before(list(av[3])):
+                return True
+        elif op in _REPEATS:
+            if _reads_before(list(av[2])):
+                return True
+        elif op is _ATOMIC_GROUP:
+            if _reads_before(list(av)):
+                return True
+        elif op is _c.BRANCH:
+            if any(_reads_before(list(alternative)) for alternative in av[1]):
+                return True
+        else:  # an anchor at a start or a boundary, a conditional, anything not modelled
+            return True
+    return False
+
+
 def _parse(compiled: re.Pattern[Any]) -> list[tuple[Any, Any]] | None:
     if not isinstance(compiled, re.Pattern) or not isinstance(compiled.pattern, str):
         return None
