@@ -17,7 +17,8 @@ from markdown.extensions import Extension
 from benchmarks.corpus import generate
 from perftools.hostile_sweep import SHAPES
 from pipeline import fastinline, markup
-from pipeline.fastinline import FastInlineProcessor, patterns
+from pipeline.fastinline import FastInlineProcessor, patterns, processor
+from pipeline.fastinline.patterns import Atomic
 from tests.helpers import assert_converts_in_linear_time
 
 
@@ -362,3 +363,31 @@ def test_stash_keys_and_placeholders_are_stocks_beyond_four_digits_too():
     keys = ["%04d" % n for n in range(10_050)]  # noqa: UP031  stock formats them so
     assert list(processor.stashed_nodes) == keys
     assert placeholders == [markdown.util.INLINE_PLACEHOLDER % key for key in keys]
+
+
+_LINKED = st.one_of(st.sampled_from(["", "a", "b c"]), st.sampled_from(["x", ""]).map(Atomic))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(st.none(), _LINKED),
+    st.lists(_LINKED, max_size=5),
+    st.booleans(),
+    st.booleans(),
+)
+def test_texts_linked_at_once_are_what_stock_links_one_at_a_time(
+    current, texts, into_element, is_text
+):
+    """Stock's ``linkText`` grows the slot by ``+`` per text: the same value and type (an
+    AtomicString is one only when it is all the slot holds) from one assignment."""
+    parent, last = etree.Element("p"), etree.Element("em")
+    result = [(last, [])] if into_element else []
+    slot = (last, "tail") if into_element else (parent, "text" if is_text else "tail")
+    setattr(*slot, current)
+    expected = current
+    for text in texts:
+        if text:
+            expected = expected + text if expected else text
+    processor._link_texts(result, parent, is_text, list(texts))
+    got = getattr(*slot)
+    assert got == expected and type(got) is type(expected)

@@ -205,6 +205,7 @@ class FastInlineProcessor(InlineProcessor):
         parent's text (``is_text``) or tail; stashed strings are linked in as text.
         """
         result: list[tuple[etree.Element, list[str]]] = []
+        texts: list[str] = []  # for the current slot: the parent's, then the last element's
         stash = self.stashed_nodes
         start_index = 0
         while data:
@@ -213,21 +214,21 @@ class FastInlineProcessor(InlineProcessor):
                 text = data[start_index:]
                 if isinstance(data, Atomic):  # keep the text protected from patterns
                     text = Atomic(text)
-                _link_text(result, parent, is_text, text)
+                texts.append(text)
                 break
             match = PLACEHOLDER_RE.search(data, index)
             key, end = (match.group(1), match.end()) if match else (None, index + 1)
             if key not in stash:  # not one of ours: keep the prefix as text
                 end = index + len(PREFIX)
-                _link_text(result, parent, is_text, data[start_index:end])
+                texts.append(data[start_index:end])
                 start_index = end
                 continue
             node = stash[key]
             if index > 0:
-                _link_text(result, parent, is_text, data[start_index:index])
+                texts.append(data[start_index:index])
             start_index = end
             if isinstance(node, str):
-                _link_text(result, parent, is_text, node)
+                texts.append(node)
                 continue
             # Texts without placeholders would come back unchanged: skip the round trip.
             for child in [node, *node]:
@@ -237,7 +238,10 @@ class FastInlineProcessor(InlineProcessor):
                 text = child.text
                 if text and PREFIX in text and text.strip():
                     self._process_element_text(child, child)
+            _link_texts(result, parent, is_text, texts)
+            texts = []
             result.append((node, self.ancestors))
+        _link_texts(result, parent, is_text, texts)
         return result
 
     def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
@@ -299,14 +303,25 @@ class FastInlineProcessor(InlineProcessor):
             element.insert(pos, new_child)
 
 
-def _link_text(result: list[Any], parent: etree.Element, is_text: bool, text: str | None) -> None:
-    """Stock ``linkText``: append to the last new element's tail, else the parent's text/tail."""
-    if not text:
+def _link_texts(result: list[Any], parent: etree.Element, is_text: bool, texts: list[str]) -> None:
+    """Stock ``linkText`` for each of ``texts`` in turn (to the last new element's tail, else
+    the parent's text or tail), in one assignment: stock grows the string by ``+`` once per
+    text, quadratic for a paragraph of thousands of entities or escapes (stashed strings).
+    The same value: one text into an empty slot is kept as it is (an AtomicString stays
+    one), more are joined into a plain string as ``+`` makes them."""
+    texts = [text for text in texts if text]
+    if not texts:
         return
     if result:
-        last = result[-1][0]
-        last.tail = last.tail + text if last.tail else text
-    elif not is_text:
-        parent.tail = parent.tail + text if parent.tail else text
+        current = result[-1][0].tail
     else:
-        parent.text = parent.text + text if parent.text else text
+        current = parent.text if is_text else parent.tail
+    if current:
+        texts.insert(0, current)
+    value = texts[0] if len(texts) == 1 else "".join(texts)
+    if result:
+        result[-1][0].tail = value
+    elif is_text:
+        parent.text = value
+    else:
+        parent.tail = value
