@@ -87,7 +87,9 @@ class MarkdownHostile:
 # HOSTILE's are: stock's footnote references (each looked up its footnote's place among
 # all of them; the n-th reference to one footnote walked past n - 1 ids) and the inline
 # processor's ancestors (a list copied for each element: emphasis nested thousands deep);
-# and one term's run of definitions (each gave the rest of the block back, 4f9fcd7).
+# and one term's run of definitions (each gave the rest of the block back, 4f9fcd7); and a
+# paragraph of entities or of escapes (stock's inline processor copied the whole text for
+# each, f16a44d).
 # A class of their own: adding them to HOSTILE would change MarkdownHostile's params.
 SWEPT = {
     "footnotes": lambda: (
@@ -98,6 +100,8 @@ SWEPT = {
     "footnote_references": lambda: "x[^1] " * 1500 + "\n\n[^1]: note\n",
     "nested_emphasis": lambda: "*" * 50_000 + "a" + "*" * 50_000 + "\n",
     "definitions": lambda: "term\n" + ": def\n" * 10_000,
+    "entities": lambda: "&amp; &#169; " * 10_000 + "\n",
+    "escapes": lambda: "\\* " * 20_000 + "\n",
 }
 
 
