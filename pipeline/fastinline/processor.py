@@ -238,10 +238,12 @@ class FastInlineProcessor(InlineProcessor):
                 text = child.text
                 if text and PREFIX in text and text.strip():
                     self._process_element_text(child, child)
-            _link_texts(result, parent, is_text, texts)
-            texts = []
+            if texts:
+                _link_texts(result, parent, is_text, texts)
+                texts = []
             result.append((node, self.ancestors))
-        _link_texts(result, parent, is_text, texts)
+        if texts:
+            _link_texts(result, parent, is_text, texts)
         return result
 
     def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
@@ -307,21 +309,18 @@ def _link_texts(result: list[Any], parent: etree.Element, is_text: bool, texts: 
     """Stock ``linkText`` for each of ``texts`` in turn (to the last new element's tail, else
     the parent's text or tail), in one assignment: stock grows the string by ``+`` once per
     text, quadratic for a paragraph of thousands of entities or escapes (stashed strings).
-    The same value: one text into an empty slot is kept as it is (an AtomicString stays
-    one), more are joined into a plain string as ``+`` makes them."""
-    texts = [text for text in texts if text]
-    if not texts:
+
+    The same value: the texts joined are linked as one, and a text alone is linked as it
+    is, so that an AtomicString stays one where stock's slot would hold only it."""
+    text = texts[0] if len(texts) == 1 else "".join(texts)
+    if not text:
         return
+    if len(texts) > 1 and sum(1 for t in texts if t) == 1:
+        text = next(t for t in texts if t)  # the one text itself, not a copy of it
     if result:
-        current = result[-1][0].tail
+        last = result[-1][0]
+        last.tail = last.tail + text if last.tail else text
+    elif not is_text:
+        parent.tail = parent.tail + text if parent.tail else text
     else:
-        current = parent.text if is_text else parent.tail
-    if current:
-        texts.insert(0, current)
-    value = texts[0] if len(texts) == 1 else "".join(texts)
-    if result:
-        result[-1][0].tail = value
-    elif is_text:
-        parent.text = value
-    else:
-        parent.tail = value
+        parent.text = parent.text + text if parent.text else text
