@@ -28,7 +28,13 @@ whose result is known:
   only reads to find the root's ancestors, is not kept;
 * an element's ancestors are a set of their tags shared with its descendants, not a list
   copied for each of them: stock only asks whether it holds a pattern's
-  ``ANCESTOR_EXCLUDES``, and the copies cost a tree nested d deep d * d.
+  ``ANCESTOR_EXCLUDES``, and the copies cost a tree nested d deep d * d;
+* all the matches of a pattern whose regex reads nothing before its match
+  (``regex_chars.reads_before``) and whose stock handler reads only its match (escapes,
+  entities and raw HTML, autolinks, line breaks) are taken in one pass over the text
+  (``Entry.one_pass``): stock copies the whole text for each, and from a placeholder on its
+  copy holds what the text held from the match's end; and the texts linked into one
+  element's text or tail are joined once, not grown by ``+`` one at a time.
 
 Not covered: a ``handleMatch`` that changes the pattern registry during a conversion
 (the change is seen from the next conversion). Written for Markdown 3.11.3
