@@ -312,11 +312,11 @@ def _link_texts(result: list[Any], parent: etree.Element, is_text: bool, texts: 
 
     The same value: the texts joined are linked as one, and a text alone is linked as it
     is, so that an AtomicString stays one where stock's slot would hold only it."""
-    text = texts[0] if len(texts) == 1 else "".join(texts)
-    if not text:
+    if len(texts) > 1:
+        texts = [text for text in texts if text]
+    if not texts or not texts[0]:
         return
-    if len(texts) > 1 and sum(1 for t in texts if t) == 1:
-        text = next(t for t in texts if t)  # the one text itself, not a copy of it
+    text = texts[0] if len(texts) == 1 else "".join(texts)  # one text is itself, not a copy
     if result:
         last = result[-1][0]
         last.tail = last.tail + text if last.tail else text
