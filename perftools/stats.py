@@ -216,6 +216,20 @@ def paired_interval(
     return _percentiles(_resampled_medians(ratios, np.random.default_rng(seed)), level)
 
 
+def paired_ratio(
+    before: Sequence[float], after: Sequence[float], level: float = LEVEL
+) -> tuple[float, float, float]:
+    """The median of the per-round ratios ``after[i] / before[i]``, and its bootstrap
+    interval (``level``).
+
+    A round's two runs are taken seconds apart, so a host whose speed drifts over the
+    minutes of a run moves both alike: their ratio keeps what differs between them, where
+    the ratio of the two sides' medians keeps some of the drift too.
+    """
+    ratios = [y / x for x, y in zip(before, after, strict=True)]
+    return (statistics.median(ratios), *paired_interval(ratios, level))
+
+
 def judge(
     before: Sequence[float], after: Sequence[float], family: str, paired: bool = True
 ) -> Judgement:

@@ -60,6 +60,19 @@ def test_too_few_samples_are_never_flagged():
     assert not j.flagged and "fewer than 5" in j.why_not
 
 
+def test_the_rounds_ratio_keeps_the_difference_and_drops_the_hosts_drift():
+    """Goal scripts judge alternated builds by it: the host's speed here swings 30% between
+    rounds, as both builds of a round share it; each build has 1% noise of its own."""
+    rng = random.Random(3)
+    speed = [1 + 0.3 * math.sin(i / 2) for i in range(15)]
+    before = [s * rng.uniform(0.99, 1.01) for s in speed]
+    after = [1.08 * s * rng.uniform(0.99, 1.01) for s in speed]
+    ratio, low, high = stats.paired_ratio(before, after)
+    assert 1.07 < ratio < 1.09 and low <= 1.08 <= high and high - low < 0.02
+    with pytest.raises(ValueError):
+        stats.paired_ratio(before, after[:-1])
+
+
 def test_families_and_controls_by_benchmark_name():
     assert controls.is_control("bench_controls.CpuLoop.time_cpu_loop")
     assert controls.is_control("bench_sink.SinkFloor.time_write_fresh")
