@@ -246,10 +246,8 @@ def judge(
     by_round = (paired and len(before) == len(after) >= PAIRED_MIN
                 and min(before) > 0 and min(after) > 0)  # fmt: skip
     if by_round:
-        ratios = [y / x for x, y in zip(before, after, strict=True)]
-        ratio = statistics.median(ratios)
-        p = signed_rank_p([math.log(r) for r in ratios])
-        low, high = paired_interval(ratios)
+        ratio, low, high = paired_ratio(before, after)
+        p = signed_rank_p([math.log(y / x) for x, y in zip(before, after, strict=True)])
         enough = True
     else:
         ratio = a / b if b > 0 else math.inf
