@@ -31,6 +31,7 @@ COMMANDS = {
     "rebuild-goals": "perftools.rebuild_goals",
     "card-goals": "perftools.card_goals",
     "serialize-goals": "perftools.serialize_goals",
+    "extras-parts": "perftools.extras_parts",
     "cards-build-goals": "perftools.cards_build_goals",
     "hostile-sweep": "perftools.hostile_sweep",
     "asv-setup": "perftools.asv_setup",

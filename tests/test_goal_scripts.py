@@ -1,7 +1,12 @@
-"""The goal commands of issues #5, #6 and #14 keep running as the pipeline changes (tiny sizes)."""
+"""The goal commands of issues #5, #6, #14 and #15 keep running as the pipeline changes (tiny
+sizes)."""
+
+import json
 
 import pytest
 
+from perftools import extras_parts
+from perftools.common import corpus
 from tests.helpers import perftools
 
 pytestmark = pytest.mark.slow  # dozens of builds, and sink runs of thousands of files
@@ -33,3 +38,46 @@ def test_cards_build_goals_measures_every_mode_and_the_rebuild(tmp_path):
               "--settle", "0", "--work", str(tmp_path))  # fmt: skip
     for line in ("clean build", "no-change rebuild", "<= 1.25x", "<= 1.60x", "<= 1.02x", "goals"):
         assert line in out
+
+
+def test_extras_parts_measures_every_variant_and_part(tmp_path):
+    out = run("extras-parts", "--pages", "12", "--rounds", "1", "--settle", "0",
+              "--work", str(tmp_path))  # fmt: skip
+    for variant in extras_parts.VARIANTS:
+        assert f"\n{variant} " in out
+    for what, _, _ in extras_parts.PARTS:
+        assert what in out
+
+
+def test_each_extras_part_is_really_switched_off(tmp_path):
+    """A patch that stopped reaching its part would measure nothing: each variant's site
+    shows what it switched off."""
+    content = corpus(tmp_path, 12, 0)
+    sites = {}
+    for variant in extras_parts.VARIANTS:
+        sites[variant] = tmp_path / variant / "site"
+        extras_parts.build(content, sites[variant], variant)
+
+    def texts(variant):
+        index = json.loads((sites[variant] / "search" / "search_index.json").read_text())
+        return "".join(entry["text"] for entry in index["docs"])
+
+    def sidecars(variant):
+        return [p for p in sites[variant].rglob("*.json") if p.parent.name != "search"]
+
+    assert not (sites["without"] / "search").exists() and not sidecars("without")
+    assert len(texts("with").split()) > 100 and sidecars("with")
+    for variant in ("no-text", "text-made", "text-sent"):
+        assert texts(variant) == "" and len(sidecars(variant)) == len(sidecars("with"))
+    assert texts("no-sidecar-files") == texts("with") and not sidecars("no-sidecar-files")
+
+
+def test_extras_parts_counts_instructions(tmp_path):
+    out = run("extras-parts", "--pages", "3", "--instructions", "--work", str(tmp_path))
+    rows = [line.split() for line in out.splitlines()]
+    counts = {row[0]: int(row[1].replace(",", "")) for row in rows
+              if row and row[0] in extras_parts.VARIANTS}  # fmt: skip
+    assert set(counts) == set(extras_parts.VARIANTS)
+    # Making the text is work, and it shows: the counts are the build's, not the tool's.
+    assert counts["with"] > counts["no-text"] > counts["without"]
+    assert counts["text-made"] > counts["no-text"]
