@@ -1,7 +1,7 @@
 """extras-parts: what each part of sidecars and search costs a clean build, switched off in turn.
 
     python -m perftools extras-parts [--pages 1000] [--rounds 9] [--work build] [--settle S]
-        [--instructions]
+        [--instructions [--variants NAME,...]]
 
 serialize-goals weighs the extras of issue #15 as a whole; this takes them apart. Clean
 CLI builds of the suite's corpus (cards off, default jobs), one of each variant a round in
@@ -30,7 +30,8 @@ noise of three.
 under callgrind: the instructions it executes, which repeat exactly whatever the host is
 doing. They count the work of Python and its libraries, not the kernel's (creating and
 writing the files), and one process sends nothing: the text's sending shows only in time.
-Takes about 3 minutes a variant, as many at once as the host has cores.
+Takes about 3 minutes a variant, as many at once as the host has cores; ``--variants``
+counts only the ones named.
 """
 
 from __future__ import annotations
@@ -84,6 +85,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--instructions", action="store_true", help="count instructions under callgrind instead"
     )
+    parser.add_argument(
+        "--variants", type=_variants, default=list(VARIANTS),
+        help="with --instructions: only these, comma-separated (default: all)",
+    )  # fmt: skip
     add_settle_argument(parser)
 
 
@@ -91,15 +96,18 @@ def run(args: argparse.Namespace) -> int:
     content = corpus(args.work, args.pages, SEED)
     if args.instructions:
         with scratch(prefix="extras-parts-") as dirs:
-            counts = instructions(content, dirs)
-        base = counts["without"]
+            counts = instructions(content, dirs, args.variants)
         print(f"{args.pages} pages (seed {SEED}), one build each, --jobs 1, under callgrind")
-        for name, what in VARIANTS.items():
-            print(f"{name:17s} {counts[name]:15,d}  {counts[name] / base:.4f}x  {what}")
+        base = counts.get("without")
+        for name, count in counts.items():
+            ratio = f"{count / base:.4f}x" if base else ""
+            print(f"{name:17s} {count:15,d}  {ratio:7s}  {VARIANTS[name]}")
         print("parts: instructions of the variant with it less the one without")
         for what, on, off in PARTS:
-            more = counts[on] - counts[off]
-            print(f"  {what:58s} {more:+15,d} {100 * more / base:+6.2f}%")
+            if on in counts and off in counts:
+                more = counts[on] - counts[off]
+                share = f"{100 * more / base:+6.2f}%" if base else ""
+                print(f"  {what:58s} {more:+15,d} {share}")
         return 0
     print(f"{args.pages} pages (seed {SEED}), clean CLI builds, cards off, default jobs; "
           f"{args.rounds} rounds, medians")  # fmt: skip
@@ -148,12 +156,12 @@ def build(content: Path, site: Path, variant: str) -> list[float]:
     return [wall, after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime]
 
 
-def instructions(content: Path, dirs: Scratch) -> dict[str, int]:
+def instructions(content: Path, dirs: Scratch, variants: Sequence[str]) -> dict[str, int]:
     """Each variant's instructions: one build in one process under callgrind, as many at
     once as there are cores (a fixed hash seed keeps the counts repeatable)."""
     if shutil.which("valgrind") is None:
         raise ToolError("valgrind is not installed")
-    sites = {name: dirs.fresh(name) for name in VARIANTS}
+    sites = {name: dirs.fresh(name) for name in variants}
     for folder in sites.values():
         folder.mkdir()
 
@@ -172,7 +180,15 @@ def instructions(content: Path, dirs: Scratch) -> dict[str, int]:
         raise ToolError(f"callgrind wrote no summary for {name}")
 
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        return dict(zip(VARIANTS, pool.map(count, VARIANTS), strict=True))
+        return dict(zip(sites, pool.map(count, sites), strict=True))
+
+
+def _variants(names: str) -> list[str]:
+    chosen = [name for name in VARIANTS if name in names.split(",")]
+    unknown = set(names.split(",")) - set(chosen)
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"variants are {', '.join(VARIANTS)}")
+    return chosen
 
 
 def report(samples: dict[str, list[list[float]]]) -> None:
