@@ -40,7 +40,6 @@ import argparse
 import os
 import resource
 import runpy
-import shutil
 import statistics
 import subprocess
 import sys
@@ -49,6 +48,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from benchmarks import common
 from perftools.common import (
     REPO,
     Scratch,
@@ -93,21 +93,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    content = corpus(args.work, args.pages, SEED)
+    content = corpus(args.work, args.pages, SEED).resolve()
     if args.instructions:
         with scratch(prefix="extras-parts-") as dirs:
             counts = instructions(content, dirs, args.variants)
         print(f"{args.pages} pages (seed {SEED}), one build each, --jobs 1, under callgrind")
-        base = counts.get("without")
-        for name, count in counts.items():
-            ratio = f"{count / base:.4f}x" if base else ""
-            print(f"{name:17s} {count:15,d}  {ratio:7s}  {VARIANTS[name]}")
-        print("parts: instructions of the variant with it less the one without")
-        for what, on, off in PARTS:
-            if on in counts and off in counts:
-                more = counts[on] - counts[off]
-                share = f"{100 * more / base:+6.2f}%" if base else ""
-                print(f"  {what:58s} {more:+15,d} {share}")
+        print_counts(counts)
         return 0
     print(f"{args.pages} pages (seed {SEED}), clean CLI builds, cards off, default jobs; "
           f"{args.rounds} rounds, medians")  # fmt: skip
@@ -157,36 +148,42 @@ def build(content: Path, site: Path, variant: str) -> list[float]:
 
 
 def instructions(content: Path, dirs: Scratch, variants: Sequence[str]) -> dict[str, int]:
-    """Each variant's instructions: one build in one process under callgrind, as many at
-    once as there are cores (a fixed hash seed keeps the counts repeatable)."""
-    if shutil.which("valgrind") is None:
-        raise ToolError("valgrind is not installed")
-    sites = {name: dirs.fresh(name) for name in variants}
-    for folder in sites.values():
-        folder.mkdir()
+    """Each variant's instructions: one build in one process under callgrind, counted as
+    the suite's benchmarks count a CLI process, as many at once as there are cores."""
+    sites = {name: dirs.fresh(name) / "site" for name in variants}
+    for site in sites.values():
+        site.parent.mkdir()  # the build cache goes beside the site
 
     def count(name: str) -> int:
-        out = sites[name] / "callgrind.out"
-        valgrind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
-        argv = [*command(content, sites[name] / "site", name), "--jobs", "1"]
-        env = {**os.environ, "PYTHONHASHSEED": "0"}
-        done = subprocess.run([*valgrind, *argv], capture_output=True, text=True, cwd=REPO,
-                              env=env)  # fmt: skip
-        if done.returncode != 0:
-            raise ToolError(f"{' '.join(argv)} failed under callgrind:\n{done.stderr[-2000:]}")
-        for line in out.read_text().splitlines():
-            if line.startswith("summary: "):
-                return int(line.split()[1])
-        raise ToolError(f"callgrind wrote no summary for {name}")
+        argv = command(content, sites[name], name)[1:]  # after sys.executable
+        try:
+            return common.count_process_instructions(*argv, "--jobs", "1")
+        except NotImplementedError as exc:  # no valgrind here
+            raise ToolError(str(exc)) from None
 
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
         return dict(zip(sites, pool.map(count, sites), strict=True))
 
 
+def print_counts(counts: dict[str, int]) -> None:
+    """Each variant's instructions, and the parts whose two variants were counted; against
+    ``without`` when it was."""
+    base = counts.get("without")
+    for name, count in counts.items():
+        ratio = f"{count / base:.4f}x" if base else ""
+        print(f"{name:17s} {count:15,d}  {ratio:7s}  {VARIANTS[name]}")
+    print("parts: instructions of the variant with it less the one without")
+    for what, on, off in PARTS:
+        if on in counts and off in counts:
+            more = counts[on] - counts[off]
+            share = f"{100 * more / base:+6.2f}%" if base else ""
+            print(f"  {what:58s} {more:+15,d} {share}")
+
+
 def _variants(names: str) -> list[str]:
-    chosen = [name for name in VARIANTS if name in names.split(",")]
-    unknown = set(names.split(",")) - set(chosen)
-    if unknown or not chosen:
+    asked = names.split(",")
+    chosen = [name for name in VARIANTS if name in asked]
+    if set(asked) - set(chosen) or not chosen:
         raise argparse.ArgumentTypeError(f"variants are {', '.join(VARIANTS)}")
     return chosen
 
