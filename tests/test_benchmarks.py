@@ -64,20 +64,68 @@ def test_asv_environments_get_every_runtime_dependency():
     assert needed <= pinned, f"not installed by asv: {sorted(needed - pinned)}"
 
 
+def asv_env(home: Path, pythonpath: str) -> dict[str, str]:
+    return {**os.environ, "HOME": str(home), "ASV_PYTHONPATH": pythonpath}
+
+
 def run_asv(home: Path, *args: str, pythonpath: str = str(REPO)) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HOME": str(home), "ASV_PYTHONPATH": pythonpath}
+    env = asv_env(home, pythonpath)
     return subprocess.run([*ASV, *args], cwd=REPO, env=env, capture_output=True, text=True)
 
 
-def quick_run(home: Path, config: Path, pythonpath: str) -> str:
-    run = run_asv(
-        home,
-        "--config", str(config), "run", "--machine", MACHINE, "--quick", "--python=same",
-        "--dry-run", "--show-stderr",
-        pythonpath=pythonpath,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stdout + run.stderr
-    return run.stdout
+# The tests below that run the whole suite once, each in one asv process, and what each
+# puts first on the path: the working tree, or the oldest installable commit's pipeline/.
+QUICK_RUNS = {
+    "test_every_benchmark_runs_once_against_the_working_tree": "working tree",
+    "test_suite_runs_against_the_oldest_installable_commit": "oldest",
+}
+
+
+def oldest_installable() -> str:
+    return git("log", "--reverse", "--format=%H", "--", "pyproject.toml").split()[0]
+
+
+@pytest.fixture(scope="module")
+def quick_runs(request, asv_home, tmp_path_factory):
+    """The quick runs of the tests selected, started together: each runs the benchmarks
+    one after another in one process (most of its time in valgrind, on one core), so on
+    a machine with two cores both take about as long as the longer one alone (CI: 364 s
+    of the slow tests, one after the other). By test name: the run, and its folder, which
+    holds its output."""
+    selected = {item.name for item in request.session.items} & set(QUICK_RUNS)
+    runs = {}
+    for name in sorted(selected):
+        folder = tmp_path_factory.mktemp(name)
+        path = str(REPO)
+        if QUICK_RUNS[name] == "oldest":
+            archive = subprocess.run(
+                ["git", "archive", "--format=tar", oldest_installable(), "pipeline"],
+                cwd=REPO, check=True, capture_output=True,
+            ).stdout  # fmt: skip
+            with tarfile.open(fileobj=BytesIO(archive)) as tar:
+                tar.extractall(folder / "old", filter="data")
+            # The old pipeline/ comes first on the path, the working tree's benchmarks/ after it.
+            path = f"{folder / 'old'}:{REPO}"
+        # Into files, not pipes: a run whose pipe filled would wait for the other's test.
+        with open(folder / "out", "w") as out, open(folder / "err", "w") as err:
+            runs[name] = subprocess.Popen(
+                [*ASV, "--config", str(scratch_config(folder)), "run", "--machine", MACHINE,
+                 "--quick", "--python=same", "--dry-run", "--show-stderr"],
+                cwd=REPO, env=asv_env(asv_home, path), stdout=out, stderr=err,
+            ), folder  # fmt: skip
+    yield runs
+    for run, _ in runs.values():
+        run.kill()
+        run.wait()
+
+
+def quick_run(runs, name: str) -> tuple[str, Path]:
+    """The output of test ``name``'s quick run once it has ended well, and its folder."""
+    run, folder = runs[name]
+    code = run.wait()
+    out, err = (folder / "out").read_text(), (folder / "err").read_text()
+    assert code == 0, out + err
+    return out, folder
 
 
 @pytest.mark.slow
@@ -88,26 +136,19 @@ def test_asv_check_passes(asv_home, tmp_path):
 
 
 @pytest.mark.slow
-def test_every_benchmark_runs_once_against_the_working_tree(asv_home, tmp_path):
-    out = quick_run(asv_home, scratch_config(tmp_path), pythonpath=str(REPO))
+def test_every_benchmark_runs_once_against_the_working_tree(quick_runs):
+    out, folder = quick_run(quick_runs, "test_every_benchmark_runs_once_against_the_working_tree")
     assert "failed" not in out, out
     assert "n/a" not in out, out  # n/a: skipped by a probe, which the working tree must not be
     names = set(re.findall(r"(?:time|peakmem|track)_\w+", out))
     assert {"time_build", "time_markdown_page", "time_write_fresh"} <= names
-    assert not (tmp_path / "results").exists() or not list((tmp_path / "results").rglob("*-*.json"))
+    results = folder / "results"
+    assert not results.exists() or not list(results.rglob("*-*.json"))
 
 
 @pytest.mark.slow
-def test_suite_runs_against_the_oldest_installable_commit(asv_home, tmp_path):
-    oldest = git("log", "--reverse", "--format=%H", "--", "pyproject.toml").split()[0]
-    archive = subprocess.run(
-        ["git", "archive", "--format=tar", oldest, "pipeline"],
-        cwd=REPO, check=True, capture_output=True,
-    ).stdout  # fmt: skip
-    with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(tmp_path / "old", filter="data")
-    # The old pipeline/ comes first on the path, the working tree's benchmarks/ after it.
-    out = quick_run(asv_home, scratch_config(tmp_path), f"{tmp_path / 'old'}:{REPO}")
+def test_suite_runs_against_the_oldest_installable_commit(quick_runs):
+    out, _ = quick_run(quick_runs, "test_suite_runs_against_the_oldest_installable_commit")
     assert "failed" not in out, out
     assert "time_write_fresh" in out  # the sink existed then, so its benchmarks ran
 
