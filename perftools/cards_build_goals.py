@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks import common
 from perftools.common import (
     REPO,
     Scratch,
@@ -75,7 +76,9 @@ def build(content: Path, site: Path, mode: str, jobs: list[str]) -> dict[str, fl
     command = [sys.executable, "-m", "pipeline", "build", str(content), "--out", str(site)]
     command += ["--cards", mode, "--report", str(report), *jobs]
     start = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
+    result = subprocess.run(
+        command, capture_output=True, text=True, cwd=REPO, env=common.child_env()
+    )
     wall = time.perf_counter() - start
     if result.returncode != 0:
         raise ToolError(f"{' '.join(command)} failed:\n{result.stderr[-2000:]}")

@@ -139,7 +139,7 @@ def build(content: Path, site: Path, variant: str) -> list[float]:
     argv = command(content, site, variant)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True, cwd=REPO)
+    done = subprocess.run(argv, capture_output=True, text=True, cwd=REPO, env=common.child_env())
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:

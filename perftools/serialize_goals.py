@@ -36,6 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks import common
 from perftools.card_goals import interleaved
 from perftools.common import REPO, add_settle_argument, corpus, scratch, settle_file_creation
 from perftools.stats import paired_ratio
@@ -246,7 +247,7 @@ def _cli(content: Path, out: Path, options: list[str], report: Path | None = Non
     subprocess.run(
         [sys.executable, "-m", "pipeline", "build", str(content), "--out", str(out),
          *options, *extra],
-        check=True, capture_output=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+        check=True, capture_output=True, cwd=REPO, env=common.child_env(),
     )  # fmt: skip
     return time.perf_counter() - start
 
