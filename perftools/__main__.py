@@ -32,6 +32,7 @@ COMMANDS = {
     "card-goals": "perftools.card_goals",
     "serialize-goals": "perftools.serialize_goals",
     "extras-parts": "perftools.extras_parts",
+    "text-floor": "perftools.text_floor",
     "cards-build-goals": "perftools.cards_build_goals",
     "hostile-sweep": "perftools.hostile_sweep",
     "asv-setup": "perftools.asv_setup",

@@ -1,12 +1,14 @@
-"""The goal commands of issues #5, #6, #14 and #15 keep running as the pipeline changes (tiny
-sizes)."""
+"""The goal commands of issues #5, #6, #14 and #15, and the tools that take the goals
+apart, keep running as the pipeline changes (tiny sizes)."""
 
 import json
+import re
+import shutil
 
 import pytest
 
-from perftools import extras_parts
-from perftools.common import corpus
+from perftools import extras_parts, text_floor
+from perftools.common import Scratch, corpus
 from tests.helpers import perftools
 
 pytestmark = pytest.mark.slow  # dozens of builds, and sink runs of thousands of files
@@ -82,3 +84,26 @@ def test_extras_parts_counts_instructions(tmp_path):
     # Making the text is work, and it shows: the counts are the build's, not the tool's.
     assert counts["text-made"] > counts["no-text"]
     assert "making the page text" in out
+
+
+needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="text_floor.c needs gcc")
+
+
+@needs_gcc
+def test_text_floor_times_python_and_c_on_the_same_texts(tmp_path):
+    out = run("text-floor", "--pages", "20", "--rounds", "1", "--work", str(tmp_path))
+    covered = int(re.search(r"(\d+) pages within text_floor.c", out)[1])
+    assert covered >= 10, out  # a floor over a few pages would measure little
+    for variant in ("encoded", "sections, covered pages", "C, covered pages", "sections / C"):
+        assert variant in out
+
+
+@needs_gcc
+def test_text_floor_refuses_a_c_text_that_is_not_pythons(tmp_path):
+    """The check is what makes the floor the same work: a page the C program gets wrong
+    (a reference it does not decode) is counted."""
+    pages = ["<p>caf&eacute; &amp; cr&#232;me</p>", '<h2 id="a">One</h2>\n<p>two &lt;3</p>']
+    assert not text_floor.within_c(pages[0]) and text_floor.within_c(pages[1])
+    floor = text_floor.Floor(Scratch(tmp_path), pages)
+    assert floor.check() == 1
+    assert text_floor.Floor(Scratch(tmp_path), pages[1:]).check() == 0
