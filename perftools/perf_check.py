@@ -99,9 +99,13 @@ def run_side(
         folder / "asv.conf.json", env=work / "env", results=folder / "results",
         html=folder / "html", repo=repo, branches=["HEAD"],
     )  # fmt: skip
+    # A HOME, so a machine file, for each side: asv rewrites the machine file as it starts,
+    # and the other side, started at the same moment, read it empty (CI on 82bdc95).
+    home = folder / "home"
+    asv_setup.write_machine(home / ".asv-machine.json", args.machine, repo)
     env = {
         **os.environ,
-        "HOME": str(work / "home"),
+        "HOME": str(home),
         "ASV_PYTHONPATH": os.pathsep.join(str(p) for p in path),
     }
     log = folder / "asv.log"
@@ -130,7 +134,6 @@ def check(args: argparse.Namespace, repo: Path = REPO) -> int:
     head, head_label = working_tree(repo)
     print(f"perf-check: BASE {base[:8]} {base_subject}")
     print(f"        against {head_label}")
-    asv_setup.write_machine(work / "home" / ".asv-machine.json", args.machine, repo)
     paired.extract_pipeline(repo, base, work / "base" / "src")
     paired.extract_pipeline(repo, None, work / "work" / "src")
     # Both sides at once: each is one asv process running the benchmarks one after another,

@@ -307,3 +307,27 @@ def test_perf_check_says_why_it_cannot_run(tmp_path):
     assert run.returncode == 2
     assert "could not run" in run.stdout and "no-such-revision" in run.stdout
     assert "perf-check exit status 2" in run.stdout
+
+
+def test_perf_check_sides_do_not_share_asvs_machine_file(tmp_path, monkeypatch):
+    """asv rewrites its machine file as it starts; the two sides run at once, so one side
+    read the other's half-written file and could not run (CI on 82bdc95)."""
+    import argparse
+
+    from perftools import perf_check
+
+    homes = []
+    real_run = subprocess.run
+
+    def fake_asv(command, *args, **kwargs):  # git and the rest run as they are
+        if command[1:3] != ["-m", "asv"]:
+            return real_run(command, *args, **kwargs)
+        homes.append(Path(kwargs["env"]["HOME"]))
+        assert (homes[-1] / ".asv-machine.json").is_file()
+
+    monkeypatch.setattr(subprocess, "run", fake_asv)
+    args = argparse.Namespace(machine="reference", only="deterministic", bench=None)
+    for side in ("base", "work"):
+        with pytest.raises(perf_check.CannotRun):  # the fake asv saved no results
+            perf_check.run_side(REPO, tmp_path, side, "0" * 40, [], args)
+    assert len(set(homes)) == 2
