@@ -86,16 +86,19 @@ def oldest_installable() -> str:
 
 
 @pytest.fixture(scope="module")
-def quick_runs(request, asv_home, tmp_path_factory):
+def quick_runs(request, tmp_path_factory):
     """The quick runs of the tests selected, started together: each runs the benchmarks
     one after another in one process (most of its time in valgrind, on one core), so on
     a machine with two cores both take about as long as the longer one alone (CI: 364 s
     of the slow tests, one after the other). By test name: the run, and its folder, which
-    holds its output."""
+    holds its output. Each has a HOME of its own: asv rewrites its machine file as it
+    starts, and two runs started together could read each other's half-written one."""
     selected = {item.name for item in request.session.items} & set(QUICK_RUNS)
     runs = {}
     for name in sorted(selected):
         folder = tmp_path_factory.mktemp(name)
+        home = folder / "home"
+        asv_setup.write_machine(home / ".asv-machine.json", MACHINE)
         path = str(REPO)
         if QUICK_RUNS[name] == "oldest":
             archive = subprocess.run(
@@ -111,7 +114,7 @@ def quick_runs(request, asv_home, tmp_path_factory):
             runs[name] = subprocess.Popen(
                 [*ASV, "--config", str(scratch_config(folder)), "run", "--machine", MACHINE,
                  "--quick", "--python=same", "--dry-run", "--show-stderr"],
-                cwd=REPO, env=asv_env(asv_home, path), stdout=out, stderr=err,
+                cwd=REPO, env=asv_env(home, path), stdout=out, stderr=err,
             ), folder  # fmt: skip
     yield runs
     for run, _ in runs.values():
