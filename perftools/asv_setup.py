@@ -5,7 +5,8 @@
   results, so they must never write into ``results/``.
 - The machine file: asv reads the machine's description from ``$HOME/.asv-machine.json``;
   the reference machine's is committed in ``results/<machine>/machine.json``. asv gets a
-  HOME of its own (``.asv/home``), so the user's own machine file is never read or changed.
+  HOME of its own (``.asv/home``), so the user's own machine file is never read or changed;
+  asv processes that run at the same time get one each (``machine_home``).
 
 Command line::
 
@@ -26,6 +27,7 @@ from typing import Any
 from perftools.common import ASV_DIR, REPO, ToolError
 
 ASV_HOME = ASV_DIR / "home"
+MACHINE_FILE = ".asv-machine.json"  # in $HOME, where asv reads it
 SCRATCH_CONFIG = ASV_DIR / "scratch.conf.json"
 
 
@@ -61,6 +63,14 @@ def write_machine(path: Path, machine: str = "reference", repo: Path = REPO) -> 
     return path
 
 
+def machine_home(home: Path, machine: str = "reference", repo: Path = REPO) -> Path:
+    """``home`` with ``machine``'s file in it, for asv's HOME. asv rewrites that file as it
+    starts: an asv process started beside another needs a home of its own, or one of them
+    may read the file while the other has it truncated (perf-check's sides did)."""
+    write_machine(home / MACHINE_FILE, machine, repo)
+    return home
+
+
 def scratch_config(repo: Path = REPO) -> Path:
     """``.asv/scratch.conf.json``: results in ``.asv/scratch-results``, never ``results/``.
 
@@ -82,7 +92,7 @@ def scratch_config(repo: Path = REPO) -> Path:
 
 def run_asv(*args: str, machine: str = "reference", check: bool = True) -> int:
     """``asv args`` from the repository root, with its HOME holding ``machine``'s file."""
-    write_machine(ASV_HOME / ".asv-machine.json", machine)
+    machine_home(ASV_HOME, machine)
     command = [sys.executable, "-m", "asv", *args]
     print("$ asv " + " ".join(args), flush=True)
     status = subprocess.run(command, cwd=REPO, env={**os.environ, "HOME": str(ASV_HOME)})

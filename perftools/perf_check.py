@@ -99,10 +99,7 @@ def run_side(
         folder / "asv.conf.json", env=work / "env", results=folder / "results",
         html=folder / "html", repo=repo, branches=["HEAD"],
     )  # fmt: skip
-    # A HOME, so a machine file, for each side: asv rewrites the machine file as it starts,
-    # and the other side, started at the same moment, read it empty (CI on 82bdc95).
-    home = folder / "home"
-    asv_setup.write_machine(home / ".asv-machine.json", args.machine, repo)
+    home = asv_setup.machine_home(folder / "home", args.machine, repo)  # one per side
     env = {
         **os.environ,
         "HOME": str(home),

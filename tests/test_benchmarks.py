@@ -38,9 +38,7 @@ def git(*args: str) -> str:
 @pytest.fixture(scope="module")
 def asv_home(tmp_path_factory) -> Path:
     """A HOME holding the reference machine's description, as the Makefile writes it."""
-    home = tmp_path_factory.mktemp("home")
-    asv_setup.write_machine(home / ".asv-machine.json", MACHINE)
-    return home
+    return asv_setup.machine_home(tmp_path_factory.mktemp("home"), MACHINE)
 
 
 def scratch_config(tmp_path: Path, **changes: str) -> Path:
@@ -91,14 +89,12 @@ def quick_runs(request, tmp_path_factory):
     one after another in one process (most of its time in valgrind, on one core), so on
     a machine with two cores both take about as long as the longer one alone (CI: 364 s
     of the slow tests, one after the other). By test name: the run, and its folder, which
-    holds its output. Each has a HOME of its own: asv rewrites its machine file as it
-    starts, and two runs started together could read each other's half-written one."""
+    holds its output. Each has a HOME of its own (``asv_setup.machine_home``)."""
     selected = {item.name for item in request.session.items} & set(QUICK_RUNS)
     runs = {}
     for name in sorted(selected):
         folder = tmp_path_factory.mktemp(name)
-        home = folder / "home"
-        asv_setup.write_machine(home / ".asv-machine.json", MACHINE)
+        home = asv_setup.machine_home(folder / "home", MACHINE)
         path = str(REPO)
         if QUICK_RUNS[name] == "oldest":
             archive = subprocess.run(

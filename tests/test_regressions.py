@@ -314,7 +314,7 @@ def test_perf_check_sides_do_not_share_asvs_machine_file(tmp_path, monkeypatch):
     read the other's half-written file and could not run (CI on 82bdc95)."""
     import argparse
 
-    from perftools import perf_check
+    from perftools import asv_setup, perf_check
 
     homes = []
     real_run = subprocess.run
@@ -323,7 +323,7 @@ def test_perf_check_sides_do_not_share_asvs_machine_file(tmp_path, monkeypatch):
         if command[1:3] != ["-m", "asv"]:
             return real_run(command, *args, **kwargs)
         homes.append(Path(kwargs["env"]["HOME"]))
-        assert (homes[-1] / ".asv-machine.json").is_file()
+        assert (homes[-1] / asv_setup.MACHINE_FILE).is_file()
 
     monkeypatch.setattr(subprocess, "run", fake_asv)
     args = argparse.Namespace(machine="reference", only="deterministic", bench=None)
